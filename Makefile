@@ -1,0 +1,48 @@
+# The README's two commands: `make run` and `make test`. Everything else is a step of theirs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+# `make run` listens on these loopback ports; the run folder sits under /tmp because
+# Nginx workers run unprivileged and must traverse it (a 0700 parent turns hits into 403s).
+NGINX_LISTEN ?= 127.0.0.1:8000
+APP_BIND ?= 127.0.0.1:8001
+MEMCACHED_PORT ?= 11311
+RUN_DIR ?= /tmp/magazine-run-$(shell id -u)
+
+export MEMCACHED_SERVERS ?= 127.0.0.1:$(MEMCACHED_PORT)
+export STATIC_ROOT ?= $(RUN_DIR)/static
+
+.PHONY: setup run test test-unit test-integration harvest bench clean
+
+setup: $(VENV)/.installed
+	@bash deploy/install-packages.sh
+
+$(VENV)/.installed: requirements.txt
+	@bash deploy/install-packages.sh
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+var/secret_key:
+	@mkdir -p var && umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: setup var/secret_key
+	@install -d -m 0755 $(RUN_DIR)
+	SECRET_KEY=$$(cat var/secret_key) bash deploy/run-local.sh \
+	  "$(NGINX_LISTEN)" "$(APP_BIND)" "$(MEMCACHED_PORT)" "$(RUN_DIR)"
+
+test: setup
+	$(PY) -m pytest
+	$(MAKE) -s harvest
+
+harvest: setup
+	DEBUG=0 SECRET_KEY=harvest-only $(MANAGE) harvest --settings=tests.settings
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf var $(RUN_DIR)

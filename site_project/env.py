@@ -1,0 +1,76 @@
+"""Strict readers for the environment variables the settings are built from.
+
+django-environ does the parsing; these wrappers make every malformed value fail at
+start-up with an ``ImproperlyConfigured`` that names the variable, instead of being
+read silently as a default (django-environ reads ``DEBUG=maybe`` as False).
+"""
+from __future__ import annotations
+
+import re
+import warnings
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+env = environ.Env()
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+# host:port, the host a name, an IPv4 address, or a bracketed IPv6 address.
+_SERVER = re.compile(r"^(?P<host>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(?P<port>\d{1,5})$")
+
+
+def read_bool(name: str, default: bool) -> bool:
+    raw = env.str(name, default=str(default)).strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name} must be a boolean (1/0, true/false, yes/no, on/off), got {raw!r}."
+    )
+
+
+def read_list(name: str, default: list[str]) -> list[str]:
+    if name not in env.ENVIRON:
+        return list(default)
+    return [item.strip() for item in env.str(name).split(",") if item.strip()]
+
+
+def read_servers(name: str, default: list[str]) -> list[str]:
+    """Read a comma-separated list of ``host:port`` memcached servers."""
+    servers = read_list(name, default)
+    if not servers:
+        raise ImproperlyConfigured(f"{name} must list at least one host:port server.")
+    for server in servers:
+        match = _SERVER.match(server)
+        if not match or not 0 < int(match["port"]) < 65536:
+            raise ImproperlyConfigured(
+                f"{name} holds {server!r}, which is not host:port (e.g. 127.0.0.1:11211)."
+            )
+    return servers
+
+
+def read_database(name: str, default: str) -> dict:
+    raw = env.str(name, default=default)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # we raise our own, clearer error below
+            config = environ.Env.db_url_config(raw)
+    except Exception as error:  # django-environ raises several types for bad URLs
+        raise ImproperlyConfigured(f"{name} is not a valid database URL: {error}") from error
+    # An unknown scheme comes back as a bare word ("foo") or nothing, never a module path.
+    if "." not in config.get("ENGINE", ""):
+        raise ImproperlyConfigured(f"{name} has an unknown database scheme: {raw!r}.")
+    if config["ENGINE"].endswith("sqlite3") and not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name} names no SQLite file: {raw!r}.")
+    return config
+
+
+def read_secret_key(name: str, debug: bool) -> str:
+    value = env.str(name, default="").strip()
+    if value:
+        return value
+    if debug:
+        return "insecure-development-key-only-used-with-DEBUG"
+    raise ImproperlyConfigured(f"Set the {name} environment variable (required unless DEBUG is on).")

@@ -1,0 +1,10 @@
+"""Where a request that reaches Django goes (Nginx has already answered cache hits)."""
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("blog.urls")),
+]
+
+handler404 = "blog.views.page_not_found"
