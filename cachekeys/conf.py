@@ -1,0 +1,128 @@
+"""The app's one settings object: ``settings.CACHEKEYS`` merged over documented defaults.
+
+Read through :func:`get_config`, which is cached and cleared on ``setting_changed`` so
+``override_settings(CACHEKEYS=...)`` works in tests.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from cachekeys.policy import Rules
+
+DEFAULTS: dict = {
+    # memcached nodes, "host:port". Nginx picks a node with `hash $key consistent`; the
+    # Django client maps keys the same way (cachekeys.pool).
+    "SERVERS": ["127.0.0.1:11211"],
+    # Prepended to host + request URI before hashing. Nginx must reproduce it, so only
+    # [A-Za-z0-9._:/-] (check cachekeys.E003).
+    "KEY_PREFIX": "",
+    # Seconds a page lives in memcached, shortened by up to JITTER (a fraction) so pages
+    # rendered together do not all expire together.
+    "TIMEOUT": 300,
+    "JITTER": 0.1,
+    # Query parameters a cacheable URL may carry; any other sends the request to Django
+    # uncached (each distinct query string would otherwise be a new key).
+    "QUERY_PARAMS": ["page"],
+    # Content-Type Nginx gives a hit, by regex over the raw request URI, first match wins.
+    # A page is stored only when Django's own Content-Type is the one Nginx will give.
+    "CONTENT_TYPES": [
+        [r"^/feed/", "application/rss+xml; charset=utf-8"],
+        [r"^/sitemap\.xml", "application/xml"],
+        [r"^/api/", "application/json"],
+    ],
+    "DEFAULT_CONTENT_TYPE": "text/html; charset=utf-8",
+    # Store every page the rules allow, unless its view opts out (never_cache, or
+    # cachekeys.decorators.no_store). False: store only views decorated with store_page.
+    "STORE_BY_DEFAULT": True,
+    # Path prefixes Nginx sends straight to Django and Django never stores.
+    "BYPASS_PREFIXES": ["/admin/"],
+    # memcached refuses items over 1 MB (its default -I); stay below it with room for the
+    # key and item header. Compared with the stored (gzip) size.
+    "MAX_ITEM_SIZE": 1_000_000,
+    # pymemcache waits forever by default; a hung memcached must not hang a page.
+    "CONNECT_TIMEOUT": 0.25,
+    "IO_TIMEOUT": 0.25,
+    # Stored values are gzip-compressed and carry this memcached flag, which Nginx's
+    # memcached_gzip_flag turns into Content-Encoding: gzip (gunzip for other clients).
+    "GZIP_FLAG": 1,
+    "GZIP_LEVEL": 6,
+    # Nginx's own timeouts towards memcached, in milliseconds (its defaults are 60 s).
+    "NGINX_MEMCACHED_TIMEOUT_MS": 150,
+    "NGINX_MEMCACHED_BUFFER": "64k",
+    # The Nginx templates ``nginx_config`` renders.
+    "NGINX_TEMPLATE_DIR": None,
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    servers: list[str]
+    key_prefix: str
+    timeout: int
+    jitter: float
+    query_params: frozenset[str]
+    content_types: list[tuple[str, str]]
+    default_content_type: str
+    bypass_prefixes: list[str]
+    store_by_default: bool
+    max_item_size: int
+    connect_timeout: float
+    io_timeout: float
+    gzip_flag: int
+    gzip_level: int
+    nginx_memcached_timeout_ms: int
+    nginx_memcached_buffer: str
+    nginx_template_dir: Path = field(default_factory=Path)
+
+
+@functools.cache
+def get_config() -> Config:
+    user = getattr(settings, "CACHEKEYS", {})
+    if not isinstance(user, dict):
+        raise ImproperlyConfigured("CACHEKEYS must be a dict.")
+    unknown = set(user) - set(DEFAULTS)
+    if unknown:
+        raise ImproperlyConfigured(f"CACHEKEYS has unknown keys: {', '.join(sorted(unknown))}.")
+    merged = {**DEFAULTS, **user}
+    template_dir = merged["NGINX_TEMPLATE_DIR"] or Path(settings.BASE_DIR) / "deploy" / "nginx"
+    return Config(
+        servers=list(merged["SERVERS"]),
+        key_prefix=merged["KEY_PREFIX"],
+        timeout=int(merged["TIMEOUT"]),
+        jitter=float(merged["JITTER"]),
+        query_params=frozenset(merged["QUERY_PARAMS"]),
+        content_types=[(pattern, ctype) for pattern, ctype in merged["CONTENT_TYPES"]],
+        default_content_type=merged["DEFAULT_CONTENT_TYPE"],
+        bypass_prefixes=list(merged["BYPASS_PREFIXES"]),
+        store_by_default=bool(merged["STORE_BY_DEFAULT"]),
+        max_item_size=int(merged["MAX_ITEM_SIZE"]),
+        connect_timeout=float(merged["CONNECT_TIMEOUT"]),
+        io_timeout=float(merged["IO_TIMEOUT"]),
+        gzip_flag=int(merged["GZIP_FLAG"]),
+        gzip_level=int(merged["GZIP_LEVEL"]),
+        nginx_memcached_timeout_ms=int(merged["NGINX_MEMCACHED_TIMEOUT_MS"]),
+        nginx_memcached_buffer=str(merged["NGINX_MEMCACHED_BUFFER"]),
+        nginx_template_dir=Path(template_dir),
+    )
+
+
+def store_rules(config: Config) -> Rules:
+    return Rules(
+        key_prefix=config.key_prefix,
+        query_params=config.query_params,
+        content_types=config.content_types,
+        default_content_type=config.default_content_type,
+        bypass_prefixes=config.bypass_prefixes,
+        store_by_default=config.store_by_default,
+    )
+
+
+def reset_config(*, setting: str, **kwargs) -> None:
+    """Forget the cached config when a test overrides a setting it is built from."""
+    if setting in {"CACHEKEYS", "BASE_DIR"}:
+        get_config.cache_clear()

@@ -1,0 +1,90 @@
+"""The one definition of a page's memcached key, shared by Django and Nginx.
+
+Nginx computes ``md5(prefix + $host + $request_uri)`` in ``set_by_lua`` (the template in
+``deploy/nginx/`` is rendered from :data:`NGINX_KEY_EXPRESSION`); Django stores a page only
+under the same key, computed here from the same parts. This module imports nothing from
+Django so it can be tested, and reasoned about, on its own.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+# The Lua expression Nginx evaluates; ``PREFIX`` is replaced by the quoted key prefix.
+NGINX_KEY_EXPRESSION = 'ngx.md5(PREFIX .. ngx.var.host .. ngx.var.request_uri)'
+
+# A prefix goes verbatim into a Lua string inside nginx.conf: keep it to characters that
+# need no escaping in either language.
+SAFE_PREFIX = re.compile(r"^[A-Za-z0-9._:/-]{0,64}$")
+
+
+def normalize_host(host: str) -> str:
+    """Return ``host`` as Nginx's ``$host`` holds it: lower-case, no port, no trailing dot.
+
+    Mirrors ``ngx_http_validate_host``: an IPv6 literal keeps its brackets, anything from
+    the first ``:`` outside them is the port, and one trailing dot is dropped.
+    """
+    host = host.lower()
+    if host.startswith("["):
+        end = host.find("]")
+        return host[: end + 1] if end != -1 else host
+    host = host.split(":", 1)[0]
+    return host[:-1] if host.endswith(".") else host
+
+
+def page_key(host: str, request_uri: str, prefix: str = "") -> str:
+    """Return the 32-hex-digit memcached key of the page at ``host`` + ``request_uri``.
+
+    ``request_uri`` is the request line's URI exactly as sent (Nginx's ``$request_uri``):
+    percent-encoding, a trailing ``?`` and the query string all count. WSGI hands headers
+    and URIs over as latin-1 strings, so encoding with latin-1 gives back the raw bytes
+    Nginx hashed.
+    """
+    raw = (prefix + normalize_host(host) + request_uri).encode("latin-1")
+    return hashlib.md5(raw, usedforsecurity=False).hexdigest()
+
+
+def split_absolute_url(url: str) -> tuple[str, str]:
+    """Split ``http://Host:port/path?q`` into Nginx's ``($host, $request_uri)``.
+
+    ``urllib.parse`` is not used: it drops an empty query's ``?`` and may re-encode, and
+    both change the key. Characters outside latin-1 are taken as the UTF-8 bytes a client
+    such as curl sends for them unencoded.
+    """
+    url = url.encode("utf-8").decode("latin-1")
+    match = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)(.*)$", url)
+    if not match or not match.group(1):
+        raise ValueError(f"not an absolute http(s) URL: {url!r}")
+    authority, rest = match.groups()
+    host = authority.rsplit("@", 1)[-1]
+    request_uri = rest.split("#", 1)[0] or "/"
+    if not request_uri.startswith("/"):
+        request_uri = "/" + request_uri
+    return normalize_host(host), request_uri
+
+
+def query_names(query: str) -> list[str]:
+    """Return the raw (still percent-encoded) parameter names of a query string.
+
+    Nginx's Lua check splits ``$args`` the same way, so both sides agree on which query
+    strings are allow-listed without decoding anything.
+    """
+    return [part.split("=", 1)[0] for part in query.split("&") if part]
+
+
+def query_is_allowed(request_uri: str, allowed: frozenset[str] | set[str]) -> bool:
+    """Return whether every parameter in ``request_uri``'s query string is allow-listed."""
+    _, _, query = request_uri.partition("?")
+    return all(name in allowed for name in query_names(query))
+
+
+def content_type_for(request_uri: str, rules: list[tuple[str, str]], default: str) -> str:
+    """Return the Content-Type Nginx gives a hit on ``request_uri``.
+
+    Rules are ``(regex, content type)`` pairs tried in order over the raw URI, as the
+    rendered Nginx ``map $request_uri`` tries its regex entries.
+    """
+    for pattern, content_type in rules:
+        if re.search(pattern, request_uri):
+            return content_type
+    return default

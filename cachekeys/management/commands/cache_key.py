@@ -1,0 +1,23 @@
+"""Print the memcached key Nginx uses for an absolute URL."""
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cachekeys.conf import get_config
+from cachekeys.keys import page_key, split_absolute_url
+
+
+class Command(BaseCommand):
+    help = "Print the memcached key Nginx computes for URL (md5 of prefix + $host + $request_uri)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("url", nargs="+", help="absolute URL, e.g. http://example.com/posts/x/?page=2")
+
+    def handle(self, *args, **options) -> None:
+        prefix = get_config().key_prefix
+        for url in options["url"]:
+            try:
+                host, request_uri = split_absolute_url(url)
+            except ValueError as error:
+                raise CommandError(str(error)) from error
+            self.stdout.write(page_key(host, request_uri, prefix))

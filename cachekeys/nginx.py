@@ -1,0 +1,129 @@
+"""Render the Nginx config from the same settings Django stores pages with.
+
+The templates live in ``deploy/nginx/`` (``CACHEKEYS["NGINX_TEMPLATE_DIR"]``). What Nginx
+and Django must agree on (key expression and prefix, query allow-list, Content-Types,
+session cookie, bypassed paths, security headers, memcached nodes) all comes from here.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponse
+from django.template import Context, Engine
+from django.test import RequestFactory
+from django.utils.module_loading import import_string
+
+from cachekeys.conf import Config, get_config
+from cachekeys.keys import NGINX_KEY_EXPRESSION
+
+MODULE_DIRS = (Path("/usr/share/nginx/modules"), Path("/usr/lib/nginx/modules"))
+MIME_TYPES = Path("/etc/nginx/mime.types")
+# The response middleware whose headers a hit must repeat (Django adds them on a miss).
+HEADER_MIDDLEWARE = (
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+)
+
+
+@dataclass
+class NginxOptions:
+    listen: str
+    app: list[str]
+    memcached: list[str]
+    standalone: bool = False
+    run_dir: Path | None = None
+    worker_processes: str = "auto"
+    access_log: bool = True
+
+
+def security_headers() -> list[tuple[str, str]]:
+    """Return the headers Django's own middleware adds to a plain HTML response.
+
+    Asking the middleware, rather than re-reading its settings, keeps hits in step with
+    whatever Django version and settings are in force.
+    """
+    request = RequestFactory().get("/")
+    response = HttpResponse("")
+    before = set(response.headers)
+    for path in HEADER_MIDDLEWARE:
+        if path in settings.MIDDLEWARE:
+            middleware = import_string(path)(lambda request: response)
+            response = middleware.process_response(request, response)
+    return [(name, value) for name, value in response.headers.items() if name not in before]
+
+
+def server_names(allowed_hosts: list[str]) -> tuple[str, bool]:
+    """Return Nginx's ``server_name`` for ``ALLOWED_HOSTS`` and whether to refuse others.
+
+    ``.example.com`` means the same to both; ``*`` lets every host through.
+    """
+    if not allowed_hosts or "*" in allowed_hosts:
+        return "_", False
+    return " ".join(dict.fromkeys(host.lower() for host in allowed_hosts)), True
+
+
+def modules_dir() -> Path:
+    for directory in MODULE_DIRS:
+        if (directory / "ngx_http_lua_module.so").exists():
+            return directory
+    raise ImproperlyConfigured(
+        "Nginx's Lua module was not found in "
+        + ", ".join(map(str, MODULE_DIRS))
+        + ": install the Debian packages libnginx-mod-http-lua and libnginx-mod-http-ndk."
+    )
+
+
+def lua_string(value: str) -> str:
+    # JSON string escapes are valid Lua string escapes for the ASCII the checks allow.
+    return json.dumps(value)
+
+
+def context(options: NginxOptions, config: Config) -> dict:
+    names, reject_unknown = server_names(list(settings.ALLOWED_HOSTS))
+    return {
+        "listen": options.listen,
+        "app": options.app,
+        "memcached": options.memcached,
+        "server_names": names,
+        "reject_unknown_hosts": reject_unknown,
+        "key_expression": NGINX_KEY_EXPRESSION.replace("PREFIX", lua_string(config.key_prefix)),
+        "query_params": sorted(config.query_params),
+        "session_cookie": settings.SESSION_COOKIE_NAME,
+        "content_types": config.content_types,
+        "default_content_type": config.default_content_type,
+        "bypass_prefixes": config.bypass_prefixes,
+        "static_url": settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/",
+        "static_root": str(settings.STATIC_ROOT).rstrip("/"),
+        "security_headers": security_headers(),
+        "memcached_timeout_ms": config.nginx_memcached_timeout_ms,
+        "memcached_buffer": config.nginx_memcached_buffer,
+        "gzip_flag": config.gzip_flag,
+    }
+
+
+def render(options: NginxOptions, config: Config | None = None) -> str:
+    """Return the server block (with its upstreams), or a whole nginx.conf if standalone."""
+    config = config or get_config()
+    engine = Engine(dirs=[str(config.nginx_template_dir)], autoescape=False)
+    values = context(options, config)
+    site = engine.get_template("site.conf").render(Context(values))
+    if not options.standalone:
+        return site
+    run_dir = Path(options.run_dir or Path.cwd()).resolve()
+    return engine.get_template("standalone.conf").render(
+        Context(
+            {
+                **values,
+                "site": site,
+                "run_dir": str(run_dir),
+                "modules_dir": str(modules_dir()),
+                "mime_types": str(MIME_TYPES),
+                "worker_processes": options.worker_processes,
+                "access_log": f"{run_dir}/access.log cachekeys" if options.access_log else "off",
+            }
+        )
+    )

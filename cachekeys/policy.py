@@ -1,0 +1,100 @@
+"""Whether a rendered page may be stored where Nginx will serve it to everyone.
+
+:func:`refusal` is a row of early returns, each with the reason it exists; it is pure,
+so every rule is tested without a request. Nginx serves a stored value with status 200,
+the Content-Type of its ``map`` and no other header of the original response, so only a
+page it would reproduce faithfully, and that every reader may see, is stored.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cachekeys.keys import content_type_for, page_key, query_is_allowed
+
+# Vary values Nginx honours: it gunzips for clients that do not accept gzip, and it sends
+# every request carrying a session cookie to Django, so a cached page never meets one.
+HONOURED_VARY = frozenset({"accept-encoding", "cookie"})
+UNCACHEABLE_DIRECTIVES = frozenset({"private", "no-cache", "no-store"})
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """What the store decision needs to know about one request and its response."""
+
+    method: str
+    path: str
+    host: str
+    request_uri: str | None  # Nginx's $request_uri, from the X-Request-URI it sets
+    nginx_key: str | None  # the key Nginx computed and looked up (X-Cache-Key)
+    has_session_cookie: bool
+    has_authorization: bool
+    csrf_token_used: bool
+    opted_out: bool
+    opted_in: bool
+    status: int
+    streaming: bool
+    content_type: str
+    sets_cookie: bool
+    cache_control: str
+    vary: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    key_prefix: str
+    query_params: frozenset[str]
+    content_types: list[tuple[str, str]]
+    default_content_type: str
+    bypass_prefixes: list[str]
+    store_by_default: bool
+
+
+def refusal(exchange: Exchange, rules: Rules) -> str | None:
+    """Return why the page must not be stored, or ``None`` when it may be."""
+    e = exchange
+    if e.method != "GET":
+        return "method"  # HEAD bodies are empty; other methods change things
+    if e.status != 200:
+        return "status"  # Nginx would serve any stored value as 200
+    if e.streaming:
+        return "streaming"
+    if e.opted_out:
+        return "view opted out"
+    if not (e.opted_in or rules.store_by_default):
+        return "view did not opt in"
+    if any(e.path.startswith(prefix) for prefix in rules.bypass_prefixes):
+        return "bypassed path"
+    if e.has_session_cookie or e.has_authorization:
+        return "identified visitor"  # an editor's page is never shared
+    if e.csrf_token_used:
+        return "csrf token in page"
+    if e.sets_cookie:
+        return "sets cookie"
+    if _has_uncacheable_directive(e.cache_control):
+        return "cache-control"
+    if not _vary_is_honoured(e.vary):
+        return "vary"
+    if not e.nginx_key or e.request_uri is None:
+        return "not looked up by nginx"  # nothing would ever read it
+    if page_key(e.host, e.request_uri, rules.key_prefix) != e.nginx_key:
+        return "key disagrees with nginx"  # store at Nginx's exact key, or not at all
+    if not query_is_allowed(e.request_uri, rules.query_params):
+        return "query string"
+    expected = content_type_for(e.request_uri, rules.content_types, rules.default_content_type)
+    if _fold(e.content_type) != _fold(expected):
+        return "content type"  # Nginx would label the hit differently
+    return None
+
+
+def _fold(header: str) -> str:
+    return "".join(header.split()).lower()
+
+
+def _has_uncacheable_directive(cache_control: str) -> bool:
+    directives = {part.split("=", 1)[0].strip().lower() for part in cache_control.split(",")}
+    return bool(directives & UNCACHEABLE_DIRECTIVES)
+
+
+def _vary_is_honoured(vary: str) -> bool:
+    fields = {part.strip().lower() for part in vary.split(",") if part.strip()}
+    return fields <= HONOURED_VARY

@@ -1,0 +1,115 @@
+"""Talking to the memcached nodes Nginx reads from: store pages, delete keys.
+
+One pymemcache ``Client`` per node (pymemcache's HashClient maps keys differently from
+Nginx, see ``cachekeys.ring``). Every failure is logged and swallowed: a memcached that
+is down, slow or full never costs a reader a page or an editor a save.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+
+from pymemcache.client.base import Client
+from pymemcache.exceptions import MemcacheError
+
+from cachekeys.ring import ConsistentRing
+
+logger = logging.getLogger("cachekeys")
+
+# Nginx's upstream defaults: a peer that failed once (max_fails=1) is skipped for
+# fail_timeout=10s; Django skips a node for as long, so both move to the same next node.
+DEAD_SECONDS = 10.0
+# memcached reads an expiry over 30 days as an absolute Unix time.
+MAX_RELATIVE_EXPIRY = 60 * 60 * 24 * 30
+
+
+class NodeUnavailable(Exception):
+    """A memcached node refused, timed out or answered garbage."""
+
+
+class MemcachedPool:
+    def __init__(self, servers: list[str], connect_timeout: float, io_timeout: float) -> None:
+        self.servers = list(servers)
+        self.ring = ConsistentRing(self.servers)
+        self._connect_timeout = connect_timeout
+        self._io_timeout = io_timeout
+        self._local = threading.local()  # pymemcache clients are not thread-safe
+        self._dead_until: dict[str, float] = {}
+
+    def _client(self, server: str) -> Client:
+        clients = self._local.__dict__.setdefault("clients", {})
+        if server not in clients:
+            host, _, port = server.rpartition(":")
+            clients[server] = Client(
+                (host.strip("[]"), int(port)),
+                connect_timeout=self._connect_timeout,
+                timeout=self._io_timeout,
+                no_delay=True,
+                # noreply would make every command "succeed"; we need the answers.
+                default_noreply=False,
+            )
+        return clients[server]
+
+    def is_alive(self, server: str) -> bool:
+        return self._dead_until.get(server, 0.0) <= time.monotonic()
+
+    def _mark_dead(self, server: str, error: Exception) -> None:
+        self._dead_until[server] = time.monotonic() + DEAD_SECONDS
+        self._client(server).close()
+        logger.warning("memcached %s failed (%s); skipping it for %ss", server, error, DEAD_SECONDS)
+
+    def node_for(self, key: str) -> str | None:
+        return self.ring.node_for(key, self.is_alive)
+
+    def _call(self, server: str, method: str, *args, **kwargs):
+        try:
+            return getattr(self._client(server), method)(*args, **kwargs)
+        except (OSError, MemcacheError) as error:
+            self._mark_dead(server, error)
+            raise NodeUnavailable(server) from error
+
+    def set(self, key: str, value: bytes, expire: int, flags: int) -> bool:
+        """Store ``value`` on the node Nginx reads ``key`` from; False if it could not."""
+        expire = min(max(int(expire), 1), MAX_RELATIVE_EXPIRY)
+        for _ in range(len(self.servers)):
+            server = self.node_for(key)
+            if server is None:
+                return False
+            try:
+                return bool(self._call(server, "set", key, value, expire=expire, flags=flags))
+            except NodeUnavailable:
+                continue  # Nginx moves to the next node on the ring; so do we
+        return False
+
+    def get(self, key: str) -> bytes | None:
+        server = self.node_for(key)
+        if server is None:
+            return None
+        try:
+            return self._call(server, "get", key)
+        except NodeUnavailable:
+            return None
+
+    def delete_many(self, keys: Iterable[str]) -> list[str]:
+        """Delete ``keys`` from every node, one round trip a node; return the failed nodes.
+
+        A key is deleted on every node, not only its ring node: a node that was skipped
+        while down may come back still holding an old copy Nginx would read again.
+        """
+        keys = list(keys)
+        failed: list[str] = []
+        if not keys:
+            return failed
+        for server in self.servers:
+            try:
+                self._call(server, "delete_many", keys, noreply=False)
+            except NodeUnavailable:
+                failed.append(server)
+        return failed
+
+    def close(self) -> None:
+        for client in self._local.__dict__.get("clients", {}).values():
+            client.close()
+
