@@ -1,4 +1,20 @@
+"""The readers' URLs; other apps reverse these names, so they stay stable."""
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
+from blog import views
+from blog.feeds import LatestPostsFeed
+from blog.sitemaps import SITEMAPS
+
 app_name = "blog"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("posts/<slug:slug>/", views.post_detail, name="post"),
+    path("category/<slug:slug>/", views.category, name="category"),
+    path("tag/<slug:slug>/", views.tag, name="tag"),
+    # Usernames may hold "@", "." and "+", which <slug:> would not match.
+    path("author/<str:username>/", views.author, name="author"),
+    path("archive/<int:year>/<int:month>/", views.archive, name="archive"),
+    path("feed/", LatestPostsFeed(), name="feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+]

@@ -1,0 +1,79 @@
+"""Template tags for the readers' pages: site name, masthead navigation, sidebar, covers.
+
+Each tag runs its own small query from ``blog.queries`` when rendered, so every page that
+extends ``blog/base.html`` gets the same navigation and sidebar without a context processor.
+Nothing here may read the request's user or session: the pages are cached for everyone.
+"""
+from __future__ import annotations
+
+import zlib
+
+from django import template
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Page
+
+from blog import queries
+from blog.models import Post
+from blog.views import SITE_NAME, SITE_TAGLINE, display_name
+
+register = template.Library()
+
+SIDEBAR_LATEST = 5
+SIDEBAR_TAGS = 15
+SIDEBAR_MONTHS = 12
+# Number of cover palettes in site.css (.cover--0 to .cover--7).
+COVER_PALETTES = 8
+
+
+@register.simple_tag
+def site_name() -> str:
+    """Return the magazine's name."""
+    return SITE_NAME
+
+
+@register.simple_tag
+def site_tagline() -> str:
+    """Return the magazine's strapline."""
+    return SITE_TAGLINE
+
+
+@register.inclusion_tag("blog/includes/nav.html")
+def masthead_nav(active: str = "", home: bool = False) -> dict:
+    """Render the main navigation; ``active`` is the current section's slug, ``home`` the front page."""
+    return {"categories": queries.nav_categories(), "active": active, "home": home}
+
+
+@register.inclusion_tag("blog/includes/sidebar.html")
+def sidebar() -> dict:
+    """Render the sidebar: latest posts, popular tags and the monthly archive."""
+    return {
+        "latest": queries.latest_posts(SIDEBAR_LATEST),
+        "tags": queries.popular_tags(SIDEBAR_TAGS),
+        "months": queries.archive_months(SIDEBAR_MONTHS),
+    }
+
+
+@register.filter
+def byline(user: AbstractBaseUser) -> str:
+    """Return the name to print for an author."""
+    return display_name(user)
+
+
+@register.filter
+def cover(post: Post) -> str:
+    """Return the cover palette class for a post, the same in every process."""
+    # crc32, not hash(): str hashes are salted per process and the page bytes must not vary.
+    return f"cover--{zlib.crc32(post.slug.encode()) % COVER_PALETTES}"
+
+
+@register.inclusion_tag("blog/includes/pagination.html", takes_context=True)
+def pagination(context: template.Context, page: Page) -> dict:
+    """Render page links, eliding the middle of long runs; page 1 links to the bare URL."""
+    elided = page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+    return {
+        "page": page,
+        # None marks a gap; the paginator's own marker is a lazy string, awkward to compare.
+        "numbers": [number if isinstance(number, int) else None for number in elided],
+        # Page 1 has a single URL, without "?page=1", so it is cached once.
+        "path": context["request"].path,
+    }
