@@ -1,0 +1,61 @@
+"""``manage.py import_wordpress FILE [--cluster=I/N]``: import a WordPress export.
+
+Parses arguments and delegates to ``blog.wordpress.importer``; see its docstring for
+how a cluster is scanned, written in one transaction, and purged from the cache.
+"""
+from __future__ import annotations
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+from tqdm import tqdm
+
+from blog.clusters import Cluster
+from blog.wordpress.importer import ImportFailure, import_export
+from blog.wordpress.parser import ExportError, export_size
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the posts, authors, categories and tags of a WordPress export (WXR 1.1 or "
+        "1.2). Attachments, pages, menu items and revisions are skipped and counted. "
+        "Importing the same export again updates what changed and adds nothing."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", help="The WXR file written by WordPress's Tools > Export.")
+        parser.add_argument(
+            "--cluster", default="1/1", metavar="I/N",
+            help="Import only the I-th of N slices of the posts (by WordPress id); "
+                 "N runs, one per slice, import every post once. Default: 1/1, all posts.",
+        )
+
+    def handle(self, *args, **options) -> None:
+        path = options["file"]
+        try:
+            cluster = Cluster.parse(options["cluster"])
+        except ValueError as error:
+            raise CommandError(f"import_wordpress: --cluster: {error}") from None
+        # The bars only show on a terminal; run_clusters sends our output to a file.
+        scan_bar = tqdm(total=export_size(path), unit="B", unit_scale=True, disable=None,
+                        desc=f"reading {cluster}", file=sys.stderr, leave=False)
+        write_bar = tqdm(total=0, unit="post", disable=None, desc=f"writing {cluster}",
+                         file=sys.stderr, leave=False)
+
+        def scanned(posts: int) -> None:
+            scan_bar.close()
+            write_bar.reset(total=posts)
+
+        try:
+            report = import_export(path, cluster, on_scan=scan_bar.update,
+                                   on_scanned=scanned, on_post=write_bar.update)
+        except ExportError as error:
+            raise CommandError(f"import_wordpress: {error}; nothing was imported") from None
+        except (ImportFailure, DatabaseError) as error:
+            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise CommandError(f"import_wordpress: {path}: {message}; nothing was imported") from None
+        finally:
+            scan_bar.close()
+            write_bar.close()
+        self.stdout.write(report.summary())
