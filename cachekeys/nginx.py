@@ -63,7 +63,10 @@ def server_names(allowed_hosts: list[str]) -> tuple[str, bool]:
     """
     if not allowed_hosts or "*" in allowed_hosts:
         return "_", False
-    return " ".join(dict.fromkeys(host.lower() for host in allowed_hosts)), True
+    hosts = list(dict.fromkeys(host.lower() for host in allowed_hosts))
+    # Nginx's ".site.test" already names "site.test": listing both makes it drop one.
+    wildcards = {host[1:] for host in hosts if host.startswith(".")}
+    return " ".join(host for host in hosts if host not in wildcards), True
 
 
 def modules_dir() -> Path:

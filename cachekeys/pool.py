@@ -53,6 +53,9 @@ class MemcachedPool:
         return clients[server]
 
     def is_alive(self, server: str) -> bool:
+        # Nginx never takes the only server of an upstream out of rotation; neither do we.
+        if len(self.servers) == 1:
+            return True
         return self._dead_until.get(server, 0.0) <= time.monotonic()
 
     def _mark_dead(self, server: str, error: Exception) -> None:

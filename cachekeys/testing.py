@@ -123,10 +123,11 @@ class Nginx:
 
     def start(self) -> "Nginx":
         self.config_path.write_text(self.render())
-        self.process = subprocess.Popen(
-            ["nginx", "-c", str(self.config_path), "-p", str(self.run_dir), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=open(self.run_dir / "nginx.stderr", "wb"),
-        )
+        with open(self.run_dir / "nginx.stderr", "wb") as stderr:  # the child keeps its own copy
+            self.process = subprocess.Popen(
+                ["nginx", "-c", str(self.config_path), "-p", str(self.run_dir), "-g", "daemon off;"],
+                stdout=subprocess.DEVNULL, stderr=stderr,
+            )
         wait_for_port(self.port, self.process)
         return self
 
@@ -149,12 +150,13 @@ class Gunicorn:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> "Gunicorn":
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "site_project.wsgi:application",
-             "--bind", self.address, "--workers", str(self.workers), "--access-logfile", "-"],
-            cwd=settings.BASE_DIR, env={**os.environ, **self.env},
-            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
-        )
+        with open(self.log, "ab") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "site_project.wsgi:application",
+                 "--bind", self.address, "--workers", str(self.workers), "--access-logfile", "-"],
+                cwd=settings.BASE_DIR, env={**os.environ, **self.env},
+                stdout=log, stderr=subprocess.STDOUT,
+            )
         wait_for_port(self.port, self.process)
         return self
 

@@ -1,11 +1,20 @@
-"""Settings for the test run: the real settings, with a throwaway key and memcached port.
+"""Settings for the test run: the real settings, with a throwaway key.
 
-The integration fixtures start their own memcached and Nginx on free ports and pass
-them to gunicorn through the environment, exactly as ``make run`` does.
+The test database is a file (SQLite) or a real server database (``DATABASE_URL``), so the
+gunicorn processes the integration fixtures start read what the tests write.
 """
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1,site.test,.site.test")
 
 from site_project.settings import *  # noqa: E402,F401,F403
+from site_project.settings import DATABASES  # noqa: E402
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("TEST_DATABASE_FILE")
+        or os.path.join(tempfile.gettempdir(), f"magazine-test-{os.getpid()}.sqlite3"),
+    }
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test users

@@ -1,0 +1,100 @@
+import hashlib
+
+import pytest
+
+from cachekeys.keys import (
+    content_type_for,
+    normalize_host,
+    page_key,
+    query_is_allowed,
+    query_names,
+    split_absolute_url,
+)
+
+
+def md5(text: bytes) -> str:
+    return hashlib.md5(text).hexdigest()
+
+
+class TestNormalizeHost:
+    @pytest.mark.parametrize(
+        ("given", "expected"),
+        [
+            ("site.test", "site.test"),
+            ("SITE.TEST", "site.test"),
+            ("site.test:80", "site.test"),
+            ("Site.Test.:8080", "site.test"),
+            ("site.test.", "site.test"),
+            ("127.0.0.1:8000", "127.0.0.1"),
+            ("[::1]:8000", "[::1]"),
+            ("[2001:DB8::1]", "[2001:db8::1]"),
+        ],
+    )
+    def test_matches_nginx_host(self, given, expected):
+        assert normalize_host(given) == expected
+
+
+class TestPageKey:
+    def test_is_md5_of_prefix_host_and_uri(self):
+        assert page_key("site.test", "/a?page=2", "v1:") == md5(b"v1:site.test/a?page=2")
+
+    def test_is_32_lowercase_hex_digits(self):
+        key = page_key("site.test", "/")
+        assert len(key) == 32 and key == key.lower() and int(key, 16) >= 0
+
+    def test_host_is_normalized_first(self):
+        assert page_key("SITE.TEST:80", "/") == page_key("site.test", "/")
+
+    @pytest.mark.parametrize("uri", ["/%61", "/a?", "/a?page=1&page=2", "/A", "//a", "/a/./b"])
+    def test_uri_is_taken_exactly_as_sent(self, uri):
+        assert page_key("h", uri) == md5(b"h" + uri.encode())
+        assert page_key("h", uri) != page_key("h", "/a")
+
+    def test_raw_bytes_survive_the_latin1_round_trip(self):
+        # WSGI hands "/caf\xc3\xa9" over as latin-1 text; the key must hash those bytes.
+        wsgi_text = "/café".encode("utf-8").decode("latin-1")
+        assert page_key("h", wsgi_text) == md5("h/café".encode("utf-8"))
+
+
+class TestSplitAbsoluteUrl:
+    @pytest.mark.parametrize(
+        ("url", "host", "uri"),
+        [
+            ("http://SITE.TEST:80/a%61?", "site.test", "/a%61?"),
+            ("https://site.test", "site.test", "/"),
+            ("http://site.test?page=2", "site.test", "/?page=2"),
+            ("http://user@site.test/x#frag", "site.test", "/x"),
+            ("http://[::1]:8000/x?y", "[::1]", "/x?y"),
+        ],
+    )
+    def test_gives_nginx_host_and_request_uri(self, url, host, uri):
+        assert split_absolute_url(url) == (host, uri)
+
+    @pytest.mark.parametrize("url", ["/relative", "site.test/x", "http:///x", ""])
+    def test_refuses_what_is_not_absolute(self, url):
+        with pytest.raises(ValueError):
+            split_absolute_url(url)
+
+
+class TestQueryAllowList:
+    def test_names_stay_raw(self):
+        assert query_names("p%61ge=2&x&&y=1=2") == ["p%61ge", "x", "y"]
+
+    @pytest.mark.parametrize(
+        ("uri", "allowed"),
+        [("/", True), ("/?", True), ("/?page=2", True), ("/?page=2&page=3", True),
+         ("/?page", True), ("/?utm=1", False), ("/?page=2&utm=1", False), ("/?p%61ge=2", False)],
+    )
+    def test_only_allow_listed_names_pass(self, uri, allowed):
+        assert query_is_allowed(uri, {"page"}) is allowed
+
+
+class TestContentTypeFor:
+    RULES = [(r"^/feed/", "application/rss+xml"), (r"^/sitemap\.xml", "application/xml")]
+
+    def test_first_matching_rule_wins_over_raw_uri(self):
+        assert content_type_for("/feed/", self.RULES, "text/html") == "application/rss+xml"
+        assert content_type_for("/sitemap.xml?page=2", self.RULES, "text/html") == "application/xml"
+
+    def test_default_otherwise(self):
+        assert content_type_for("/posts/feed/", self.RULES, "text/html") == "text/html"

@@ -1,0 +1,84 @@
+import dataclasses
+
+import pytest
+
+from cachekeys.keys import page_key
+from cachekeys.policy import Exchange, Rules, refusal
+
+RULES = Rules(
+    key_prefix="p:",
+    query_params=frozenset({"page"}),
+    content_types=[(r"^/feed/", "application/rss+xml; charset=utf-8")],
+    default_content_type="text/html; charset=utf-8",
+    bypass_prefixes=["/admin/"],
+    store_by_default=True,
+)
+
+
+def exchange(**changes) -> Exchange:
+    uri = changes.pop("request_uri", "/posts/a/?page=2")
+    host = changes.pop("host", "site.test")
+    base = Exchange(
+        method="GET", path=(uri or "/").split("?")[0], host=host, request_uri=uri,
+        nginx_key=page_key(host, uri or "/", "p:"), has_session_cookie=False, has_authorization=False,
+        csrf_token_used=False, opted_out=False, opted_in=False, status=200, streaming=False,
+        content_type="text/html; charset=utf-8", sets_cookie=False, cache_control="", vary="",
+    )
+    return dataclasses.replace(base, **changes)
+
+
+class TestRefusal:
+    def test_a_plain_anonymous_page_is_stored(self):
+        assert refusal(exchange(), RULES) is None
+
+    @pytest.mark.parametrize(
+        ("changes", "reason"),
+        [
+            ({"method": "HEAD"}, "method"),
+            ({"method": "POST"}, "method"),
+            ({"status": 404}, "status"),
+            ({"status": 301}, "status"),
+            ({"streaming": True}, "streaming"),
+            ({"opted_out": True}, "view opted out"),
+            ({"path": "/admin/blog/"}, "bypassed path"),
+            ({"has_session_cookie": True}, "identified visitor"),
+            ({"has_authorization": True}, "identified visitor"),
+            ({"csrf_token_used": True}, "csrf token in page"),
+            ({"sets_cookie": True}, "sets cookie"),
+            ({"cache_control": "max-age=0, no-cache, no-store, must-revalidate, private"}, "cache-control"),
+            ({"cache_control": "Private"}, "cache-control"),
+            ({"vary": "Accept-Language"}, "vary"),
+            ({"vary": "*"}, "vary"),
+            ({"nginx_key": None}, "not looked up by nginx"),
+            ({"request_uri": None, "path": "/"}, "not looked up by nginx"),
+            ({"nginx_key": "0" * 32}, "key disagrees with nginx"),
+            ({"content_type": "application/json"}, "content type"),
+        ],
+    )
+    def test_refuses(self, changes, reason):
+        assert refusal(exchange(**changes), RULES) == reason
+
+    def test_query_strings_outside_the_allow_list_are_refused(self):
+        assert refusal(exchange(request_uri="/?utm_source=x"), RULES) == "query string"
+        assert refusal(exchange(request_uri="/?page=3"), RULES) is None
+
+    def test_key_must_be_for_this_host(self):
+        other = exchange(host="site.test")
+        moved = dataclasses.replace(other, host="evil.test")
+        assert refusal(moved, RULES) == "key disagrees with nginx"
+
+    def test_content_type_rule_follows_the_uri(self):
+        feed = exchange(request_uri="/feed/", content_type="application/rss+xml; charset=utf-8")
+        assert refusal(feed, RULES) is None
+        assert refusal(dataclasses.replace(feed, content_type="text/html; charset=utf-8"), RULES) == "content type"
+
+    def test_content_type_compared_without_case_or_spaces(self):
+        assert refusal(exchange(content_type="text/html;charset=UTF-8"), RULES) is None
+
+    def test_vary_nginx_honours_is_fine(self):
+        assert refusal(exchange(vary="Accept-Encoding, Cookie"), RULES) is None
+
+    def test_opt_in_mode(self):
+        rules = dataclasses.replace(RULES, store_by_default=False)
+        assert refusal(exchange(), rules) == "view did not opt in"
+        assert refusal(exchange(opted_in=True), rules) is None

@@ -1,0 +1,87 @@
+"""Fixtures that start the real stack: memcached, gunicorn and Nginx on loopback ports."""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import override_settings
+
+from cachekeys.testing import Gunicorn, Memcached, Stack
+
+
+def database_url() -> str:
+    """The test database as a URL gunicorn can open (what the tests write, it reads)."""
+    settings_dict = connection.settings_dict
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user, password = settings_dict["USER"], settings_dict["PASSWORD"]
+    credentials = f"{user}:{password}@" if user else ""
+    host = settings_dict["HOST"] or "localhost"
+    port = f":{settings_dict['PORT']}" if settings_dict["PORT"] else ""
+    return f"postgres://{credentials}{host}{port}/{settings_dict['NAME']}"
+
+
+def app_env(stack: Stack) -> dict[str, str]:
+    return {
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url(),
+        "MEMCACHED_SERVERS": ",".join(stack.memcached_servers),
+        "STATIC_ROOT": str(stack.static_root),
+        "DEBUG": "0",
+    }
+
+
+@contextlib.contextmanager
+def running_site(memcached_nodes: int = 1, app_servers: int = 1) -> Iterator[Stack]:
+    """Nginx and memcached in front of gunicorn app servers reading the test database."""
+    stack = Stack(memcached_nodes=memcached_nodes)
+    apps = [Gunicorn(env={}, log=Path(stack.run_dir) / f"gunicorn-{i}.log") for i in range(app_servers)]
+    stack.set_app([app.address for app in apps])
+    with stack, contextlib.ExitStack() as running:
+        for app in apps:
+            app.env = app_env(stack)
+            app.start()
+            running.callback(app.stop)
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def stack_session(django_db_setup, django_db_blocker) -> Iterator[Stack]:
+    """The site behind Nginx and memcached, for the whole session."""
+    with django_db_blocker.unblock(), running_site() as stack:
+        yield stack
+
+
+@pytest.fixture
+def make_site(transactional_db) -> Iterator:
+    """Start a private site (own memcached nodes and app servers) a test may break."""
+    with contextlib.ExitStack() as sites:
+
+        def start(**options) -> Stack:
+            stack = sites.enter_context(running_site(**options))
+            sites.enter_context(override_settings(
+                CACHEKEYS={**settings.CACHEKEYS, "SERVERS": stack.memcached_servers}))
+            return stack
+
+        yield start
+
+
+@pytest.fixture
+def stack(stack_session: Stack, transactional_db) -> Iterator[Stack]:
+    """The running stack with an empty cache; this process purges the same memcached."""
+    stack_session.flush()
+    with override_settings(CACHEKEYS={**settings.CACHEKEYS, "SERVERS": stack_session.memcached_servers}):
+        yield stack_session
+
+
+@pytest.fixture
+def memcached() -> Iterator[Memcached]:
+    node = Memcached().start()
+    try:
+        yield node
+    finally:
+        node.stop()

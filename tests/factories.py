@@ -1,0 +1,51 @@
+"""Small builders for content the tests need (real rows, saved through the models)."""
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from blog.models import Category, Post, Tag
+
+_counter = itertools.count(1)
+
+
+def make_user(username: str | None = None, **fields):
+    username = username or f"writer{next(_counter)}"
+    user, _ = get_user_model().objects.get_or_create(
+        username=username, defaults={"first_name": username.title(), **fields}
+    )
+    return user
+
+
+def make_category(name: str, parent: Category | None = None) -> Category:
+    category, _ = Category.objects.get_or_create(
+        slug=name.lower().replace(" ", "-"), defaults={"name": name, "parent": parent}
+    )
+    return category
+
+
+def make_tag(name: str) -> Tag:
+    tag, _ = Tag.objects.get_or_create(slug=name.lower().replace(" ", "-"), defaults={"name": name})
+    return tag
+
+
+def make_post(title: str | None = None, *, tags: list[str] = (), category: str | None = "News",
+              author=None, status: str = Post.Status.PUBLISHED, ago: timedelta = timedelta(hours=1),
+              body: str = "<p>Body text.</p>", **fields) -> Post:
+    number = next(_counter)
+    title = title or f"Post number {number}"
+    post = Post.objects.create(
+        title=title,
+        slug=fields.pop("slug", f"{title.lower().replace(' ', '-')}-{number}"),
+        body=body,
+        status=status,
+        published_at=timezone.now() - ago,
+        author=author or make_user("writer"),
+        category=make_category(category) if category else None,
+        **fields,
+    )
+    post.tags.set([make_tag(name) for name in tags])
+    return post

@@ -1,0 +1,56 @@
+"""A plain HTTP client that sends the request line and Host exactly as given.
+
+``urllib`` and ``requests`` normalise URLs; the cache key depends on the raw bytes, so the
+integration tests talk to Nginx through ``http.client`` or a socket.
+"""
+from __future__ import annotations
+
+import gzip
+import http.client
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+    @property
+    def text(self) -> str:
+        body = gzip.decompress(self.body) if self.header("Content-Encoding") == "gzip" else self.body
+        return body.decode("utf-8", "replace")
+
+
+def fetch(base_url: str, uri: str = "/", *, method: str = "GET", host: str | None = None,
+          headers: dict[str, str] | None = None, body: bytes | None = None, timeout: float = 10) -> Response:
+    parts = urlsplit(base_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        connection.putrequest(method, uri, skip_host=True, skip_accept_encoding=True)
+        connection.putheader("Host", host or parts.netloc)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        if body is not None:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        return Response(response.status, response.headers, response.read())
+    finally:
+        connection.close()
+
+
+def raw_request(base_url: str, request: bytes, timeout: float = 10) -> bytes:
+    """Send ``request`` bytes verbatim (odd request lines) and return the raw answer."""
+    parts = urlsplit(base_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)

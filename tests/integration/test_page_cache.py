@@ -1,0 +1,173 @@
+"""Hits, misses and bypasses through real Nginx, memcached and gunicorn."""
+from __future__ import annotations
+
+import gzip
+import io
+
+import pytest
+from django.core.management import call_command
+
+from cachekeys.keys import page_key
+from cachekeys.store import get_pool
+from tests.factories import make_post
+from tests.http import fetch, raw_request
+
+pytestmark = pytest.mark.integration
+
+HEADERS_THAT_MATTER = (
+    "Content-Type", "X-Content-Type-Options", "Referrer-Policy",
+    "Cross-Origin-Opener-Policy", "X-Frame-Options",
+)
+
+
+def cache_key(url: str) -> str:
+    out = io.StringIO()
+    call_command("cache_key", url, stdout=out)
+    return out.getvalue().strip()
+
+
+def stored(key: str) -> bytes | None:
+    return get_pool().get(key)
+
+
+@pytest.fixture
+def post(stack):
+    return make_post("Hello world", tags=["pc"], slug="hello-world")
+
+
+class TestMissThenHit:
+    def test_second_request_is_served_by_nginx_with_same_bytes_and_headers(self, stack, post):
+        miss = fetch(stack.base_url, "/posts/hello-world/", host="site.test")
+        hit = fetch(stack.base_url, "/posts/hello-world/", host="site.test")
+        assert (miss.status, miss.header("X-Cache")) == (200, "MISS")
+        assert (hit.status, hit.header("X-Cache")) == (200, "HIT")
+        assert hit.body == miss.body and b"Hello world" in hit.body
+        for name in HEADERS_THAT_MATTER:
+            assert hit.header(name) == miss.header(name), name
+
+    def test_the_value_is_gzip_under_the_key_cache_key_prints(self, stack, post):
+        page = fetch(stack.base_url, "/posts/hello-world/", host="site.test")
+        value = stored(cache_key("http://site.test/posts/hello-world/"))
+        assert value is not None and gzip.decompress(value) == page.body
+        assert len(value) < len(page.body) / 2  # a third on full pages: see bench/RESULTS.md
+
+    def test_gzip_clients_get_the_stored_bytes_others_plain(self, stack, post):
+        plain = fetch(stack.base_url, "/", host="site.test")
+        zipped = fetch(stack.base_url, "/", host="site.test", headers={"Accept-Encoding": "gzip"})
+        assert zipped.header("X-Cache") == "HIT" and zipped.header("Content-Encoding") == "gzip"
+        assert gzip.decompress(zipped.body) == plain.body
+
+    def test_feed_and_sitemap_keep_their_content_types_on_hits(self, stack, post):
+        for uri in ("/feed/", "/sitemap.xml"):
+            miss = fetch(stack.base_url, uri, host="site.test")
+            hit = fetch(stack.base_url, uri, host="site.test")
+            assert (miss.header("X-Cache"), hit.header("X-Cache")) == ("MISS", "HIT"), uri
+            assert hit.header("Content-Type") == miss.header("Content-Type"), uri
+            assert hit.body == miss.body
+
+    def test_head_is_answered_from_the_cache(self, stack, post):
+        fetch(stack.base_url, "/", host="site.test")
+        head = fetch(stack.base_url, "/", host="site.test", method="HEAD")
+        assert (head.status, head.header("X-Cache"), head.body) == (200, "HIT", b"")
+
+
+# Odd but valid forms of the same pages: each must be stored exactly where Nginx looks.
+AWKWARD = [
+    ("site.test", "/posts/hello-world/"),
+    ("SITE.TEST", "/posts/hello-world/"),
+    ("site.test:80", "/posts/hello-world/"),
+    ("Site.Test.", "/posts/hello-world/"),
+    ("www.site.test", "/posts/hello-world/"),
+    ("site.test", "/posts/%68ello-world/"),
+    ("site.test", "/posts/hello%2Dworld/"),
+    ("site.test", "/posts/hello-world/?"),
+    ("site.test", "/?"),
+    ("site.test", "/?page=1"),
+    ("site.test", "/?page=1&page=1"),
+    ("site.test", "/?page"),
+    ("site.test", "/%3Fpage=1"),
+    ("127.0.0.1", "/posts/hello-world/"),
+]
+
+
+class TestAwkwardUris:
+    @pytest.mark.parametrize(("host", "uri"), AWKWARD)
+    def test_stored_at_nginx_key_and_hit(self, stack, post, host, uri):
+        first = fetch(stack.base_url, uri, host=host)
+        second = fetch(stack.base_url, uri, host=host)
+        if first.status != 200:
+            assert first.header("X-Cache") == "BYPASS" and second.header("X-Cache") == "BYPASS"
+            return
+        assert (first.header("X-Cache"), second.header("X-Cache")) == ("MISS", "HIT")
+        assert second.body == first.body
+        key = page_key(host, uri)
+        assert stored(key) is not None
+        assert cache_key(f"http://{host}{uri}") == key
+
+    def test_absolute_form_request_line_uses_the_line_host(self, stack, post):
+        request = (b"GET http://site.test/posts/hello-world/ HTTP/1.1\r\nHost: other.test\r\n"
+                   b"Connection: close\r\n\r\n")
+        first, second = raw_request(stack.base_url, request), raw_request(stack.base_url, request)
+        assert b"X-Cache: MISS" in first and b"X-Cache: HIT" in second
+        assert stored(page_key("site.test", "/posts/hello-world/")) is not None
+
+    def test_raw_utf8_bytes_in_the_uri_get_a_clean_400(self, stack, post):
+        # Browsers percent-encode; gunicorn refuses unencoded bytes in the request line.
+        request = b"GET /posts/hello-world/?page=\xc3\xa9 HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n"
+        answer = raw_request(stack.base_url, request)
+        assert answer.startswith(b"HTTP/1.1 400 ") and b"Traceback" not in answer
+        assert stored(page_key("site.test", "/posts/hello-world/?page=\xc3\xa9")) is None
+
+    def test_percent_encoded_utf8_is_cached(self, stack):
+        make_post("Café", slug="cafe")
+        first = fetch(stack.base_url, "/posts/cafe/?page=%C3%A9", host="site.test")
+        second = fetch(stack.base_url, "/posts/cafe/?page=%C3%A9", host="site.test")
+        assert (first.header("X-Cache"), second.header("X-Cache")) == ("MISS", "HIT")
+
+
+class TestBypass:
+    def test_query_outside_the_allow_list_never_hits(self, stack, post):
+        for _ in range(2):
+            page = fetch(stack.base_url, "/?utm_source=mail", host="site.test")
+            assert (page.status, page.header("X-Cache")) == (200, "BYPASS")
+        assert stored(page_key("site.test", "/?utm_source=mail")) is None
+
+    @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+    def test_other_methods_reach_django(self, stack, post, method):
+        fetch(stack.base_url, "/", host="site.test")  # cached now
+        answer = fetch(stack.base_url, "/", host="site.test", method=method, body=b"")
+        assert answer.status != 405 or answer.header("X-Cache") == "BYPASS"
+        assert answer.header("X-Cache") == "BYPASS"
+
+    def test_authorization_header_bypasses(self, stack, post):
+        fetch(stack.base_url, "/", host="site.test")
+        page = fetch(stack.base_url, "/", host="site.test", headers={"Authorization": "Basic eDp5"})
+        assert page.header("X-Cache") == "BYPASS"
+
+    def test_client_cannot_name_a_key(self, stack, post):
+        forged = page_key("site.test", "/")
+        page = fetch(stack.base_url, "/?utm=1", host="site.test",
+                     headers={"X-Cache-Key": forged, "X-Request-URI": "/"})
+        assert page.header("X-Cache") == "BYPASS"
+        assert stored(forged) is None
+
+    def test_not_found_is_not_stored(self, stack):
+        for _ in range(2):
+            page = fetch(stack.base_url, "/no-such-page/", host="site.test")
+            assert (page.status, page.header("X-Cache")) == (404, "BYPASS")
+
+    def test_static_files_are_served_by_nginx(self, stack):
+        css = fetch(stack.base_url, "/static/admin/css/base.css", host="site.test")
+        assert css.status == 200 and css.header("Content-Type") == "text/css"
+        assert css.header("X-Cache") is None
+
+
+class TestHosts:
+    @pytest.mark.parametrize("host", ["evil.test", "site.test.evil.test", "localhost.evil"])
+    def test_unknown_hosts_are_refused_and_store_nothing(self, stack, post, host):
+        page = fetch(stack.base_url, "/", host=host)
+        assert page.status == 400
+        assert stored(page_key(host, "/")) is None
+
+    def test_malformed_host_is_refused(self, stack):
+        assert b" 400 " in raw_request(stack.base_url, b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n")
