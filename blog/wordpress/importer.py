@@ -434,7 +434,8 @@ def _save_with_unique_slug(post: Post, base: str | None, using: str, update_fiel
                 post.save(using=using, update_fields=fields)
             return
         except IntegrityError:
-            if base is None:
+            taken = Post.objects.using(using).exclude(pk=post.pk).filter(slug=post.slug).exists()
+            if base is None or not taken:
                 raise
     raise ImportFailure(f"could not find a free slug for {base!r}")
 

@@ -103,8 +103,8 @@ class _Collector:
         self.channel: Element | None = None
         self.wp: str | None = None  # "{namespace}" of the wp prefix, once the version is read
         self.version: str | None = None
-        self.ready: deque[tuple[Element, int]] = deque()
-        self.record_line = 0
+        self.ready: deque[tuple[Element, tuple[int, int]]] = deque()
+        self.record_at = (0, 0)  # where the record being read starts
 
     def position(self) -> tuple[int, int]:
         expat = self.parser.parser
@@ -121,7 +121,7 @@ class _Collector:
             if tag != "channel" or self.channel is not None:
                 self.fail(f"<rss> holds <{_local(tag)}>, a WordPress export holds one <channel>")
         if self.depth == 3:
-            self.record_line = self.position()[0]
+            self.record_at = self.position()
         element = self.builder.start(tag, attrib)
         if self.depth == 2:
             self.channel = element
@@ -135,10 +135,10 @@ class _Collector:
             is_wp = namespace in WP_NAMESPACES
             if tag == "item" or is_wp and local in ("author", "category", "tag"):
                 if self.version is None:
-                    self.fail(f"<{local}> comes before <wp:wxr_version>; is this a WXR file?")
+                    self.fail(f"<{local}> before any <wp:wxr_version>, so this is no WXR file")
                 if is_wp and "{" + namespace + "}" != self.wp:
                     self.fail(f"<wp:{local}> in namespace {namespace!r}, the export uses {self.wp[1:-1]!r}")
-                self.ready.append((element, self.record_line))
+                self.ready.append((element, self.record_at))
             elif local == "wxr_version":
                 self.read_version(namespace, element)
         self.depth -= 1
@@ -146,7 +146,7 @@ class _Collector:
 
     def read_version(self, namespace: str, element: Element) -> None:
         if namespace not in WP_NAMESPACES:
-            self.fail(f"unknown wp namespace {namespace!r}")
+            self.fail(f"the wp namespace is {namespace!r}; only WXR 1.1 and 1.2 are supported")
         version = (element.text or "").strip()
         if version not in SUPPORTED_VERSIONS:
             self.fail(f"WXR version {version!r} is not supported (only 1.1 and 1.2 are)")
@@ -199,8 +199,8 @@ def _read(stream: BinaryIO, name: str, progress) -> Iterator[Record]:
         except DefusedXmlException as error:
             raise ExportError(name, _refusal(error), *collector.position()) from None
         while collector.ready:
-            element, line = collector.ready.popleft()
-            yield _record(element, line, collector.wp, name)
+            element, at = collector.ready.popleft()
+            yield _record(element, at, collector.wp, name)
         if progress is not None:
             progress(len(chunk))
         if not chunk:
@@ -219,10 +219,10 @@ def _refusal(error: DefusedXmlException) -> str:
     return f"refused: {error}"  # pragma: no cover - DTDs are allowed, other kinds do not exist
 
 
-def _record(element: Element, line: int, wp: str, name: str) -> Record:
+def _record(element: Element, at: tuple[int, int], wp: str, name: str) -> Record:
     tag = element.tag
     if tag == "item":
-        return _item(element, line, wp, name)
+        return _item(element, at, wp, name)
     if tag == wp + "author":
         return Author(
             login=_text(element, wp + "author_login"),
@@ -251,14 +251,14 @@ def _record(element: Element, line: int, wp: str, name: str) -> Record:
     raise AssertionError(f"not a record: {tag}")  # _Collector.end queues records only
 
 
-def _item(element: Element, line: int, wp: str, name: str) -> Item:
+def _item(element: Element, at: tuple[int, int], wp: str, name: str) -> Item:
     raw_id = _text(element, wp + "post_id")
     wp_id = _int_or_none(raw_id)
     if wp_id is None or wp_id <= 0:
         raise ExportError(
-            name, f"not a WordPress export: <item> has no valid wp:post_id (got {raw_id!r})", line,
+            name, f"not a WordPress export: <item> has no valid wp:post_id (got {raw_id!r})", *at,
         )
-    item = Item(wp_id=wp_id, post_type=_text(element, wp + "post_type") or "post", line=line)
+    item = Item(wp_id=wp_id, post_type=_text(element, wp + "post_type") or "post", line=at[0])
     for child in element:
         tag = child.tag
         if tag == "title":
