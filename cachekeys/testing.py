@@ -94,7 +94,8 @@ class Memcached:
         _stop(self.process, signal.SIGKILL)
 
     def stop(self) -> None:
-        _stop(self.process)
+        # A cache has nothing to save, and memcached's graceful exit takes 0.7 s.
+        self.kill()
 
 
 class Nginx:

@@ -1,0 +1,102 @@
+"""The middleware against a real memcached, with requests shaped as Nginx sends them."""
+from __future__ import annotations
+
+import gzip
+import random
+
+import pytest
+from django.conf import settings
+from django.test import Client, override_settings
+
+from cachekeys.keys import page_key
+from cachekeys.store import expiry, get_pool
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cache_at(memcached):
+    with override_settings(ROOT_URLCONF="tests.cachekeys.urls",
+                           CACHEKEYS={**settings.CACHEKEYS, "SERVERS": [memcached.address]}):
+        yield memcached
+
+
+def via_nginx(uri: str, host: str = "site.test", client: Client | None = None, **extra):
+    """GET ``uri`` with the headers Nginx's @miss location adds."""
+    client = client or Client()
+    return client.get(uri, HTTP_HOST=host, HTTP_X_CACHE_KEY=page_key(host, uri),
+                      HTTP_X_REQUEST_URI=uri, **extra)
+
+
+class TestStores:
+    def test_a_plain_page_is_stored_gzipped_with_the_flag(self, cache_at):
+        response = via_nginx("/page/")
+        assert response["X-Cache"] == "MISS"
+        client = get_pool()._client(cache_at.address)
+        value, flags = client.gets(page_key("site.test", "/page/"))[0], None
+        assert gzip.decompress(value) == response.content
+        raw = client.raw_command(b"mg " + page_key("site.test", "/page/").encode() + b" f", b"\r\n")
+        assert raw.split()[1] == b"f1"  # memcached_gzip_flag 1
+
+    def test_opt_in_view_stored_when_storing_is_opt_in(self, cache_at):
+        with override_settings(CACHEKEYS={**settings.CACHEKEYS, "SERVERS": [cache_at.address],
+                                          "STORE_BY_DEFAULT": False}):
+            assert via_nginx("/page/")["X-Cache-Reason"] == "view did not opt in"
+            assert via_nginx("/opt-in/")["X-Cache"] == "MISS"
+
+
+class TestBypasses:
+    @pytest.mark.parametrize(
+        ("uri", "reason"),
+        [("/cookie/", "sets cookie"), ("/csrf/", "csrf token in page"), ("/never/", "cache-control"),
+         ("/no-store/", "view opted out"), ("/stream/", "streaming"), ("/missing/", "status")],
+    )
+    def test_refused_pages_are_served_and_not_stored(self, cache_at, uri, reason):
+        response = via_nginx(uri)
+        assert (response["X-Cache"], response["X-Cache-Reason"]) == ("BYPASS", reason)
+        assert get_pool().get(page_key("site.test", uri)) is None
+
+    def test_anonymous_session_read_still_stores(self, cache_at):
+        # Reading an empty session adds "Vary: Cookie"; Nginx honours it by sending every
+        # request with a session cookie to Django.
+        response = via_nginx("/session/")
+        assert response["X-Cache"] == "MISS" and "Cookie" in response["Vary"]
+
+    def test_an_editor_never_writes_a_shared_page(self, cache_at, django_user_model):
+        editor = django_user_model.objects.create_user("ed", password="pw", is_staff=True)
+        client = Client()
+        client.force_login(editor)
+        response = via_nginx("/page/", client=client)
+        assert (response["X-Cache"], response["X-Cache-Reason"]) == ("BYPASS", "identified visitor")
+        assert get_pool().get(page_key("site.test", "/page/")) is None
+
+    def test_request_not_from_nginx_is_not_stored(self, cache_at):
+        response = Client().get("/page/", HTTP_HOST="site.test")
+        assert response["X-Cache-Reason"] == "not looked up by nginx"
+
+    def test_disallowed_host_is_400_and_not_stored(self, cache_at):
+        response = via_nginx("/page/", host="evil.test")
+        assert response.status_code == 400 and response["X-Cache"] == "BYPASS"
+        assert get_pool().get(page_key("evil.test", "/page/")) is None
+
+    def test_page_over_the_item_limit_is_served_not_stored(self, cache_at):
+        with override_settings(CACHEKEYS={**settings.CACHEKEYS, "SERVERS": [cache_at.address],
+                                          "MAX_ITEM_SIZE": 10}):
+            response = via_nginx("/page/")
+        assert response.status_code == 200 and response["X-Cache-Reason"] == "too large"
+
+    def test_memcached_down_serves_the_page(self, cache_at):
+        cache_at.kill()
+        response = via_nginx("/page/")
+        assert response.status_code == 200 and response.content == b"<p>page</p>"
+        assert (response["X-Cache"], response["X-Cache-Reason"]) == ("BYPASS", "memcached unavailable")
+
+
+class TestExpiry:
+    def test_jitter_only_shortens(self):
+        rng = random.Random(4)
+        values = {expiry(300, 0.1, rng) for _ in range(200)}
+        assert min(values) >= 270 and max(values) <= 300 and len(values) > 5
+
+    def test_never_below_one_second(self):
+        assert expiry(1, 0.9, random.Random(1)) == 1
