@@ -62,7 +62,9 @@ def read_database(name: str, default: str) -> dict:
     # An unknown scheme comes back as a bare word ("foo") or nothing, never a module path.
     if "." not in config.get("ENGINE", ""):
         raise ImproperlyConfigured(f"{name} has an unknown database scheme: {raw!r}.")
-    if config["ENGINE"].endswith("sqlite3") and not config.get("NAME"):
+    # django-environ reads "sqlite://" as ":memory:": each gunicorn worker would get its own
+    # empty database, so a URL without a file is an error, not an in-memory database.
+    if config["ENGINE"].endswith("sqlite3") and config.get("NAME") in (None, "", ":memory:"):
         raise ImproperlyConfigured(f"{name} names no SQLite file: {raw!r}.")
     return config
 
