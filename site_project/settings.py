@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.syndication",
     "cachekeys",
     "blog",
+    "lettuce",
 ]
 
 MIDDLEWARE = [

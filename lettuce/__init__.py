@@ -1,0 +1,29 @@
+"""Lettuce's surface on behave: ``from lettuce import step, world, before, after``.
+
+Lettuce (Python 2 only) is gone; this package keeps what its users wrote against, and
+runs it on behave through ``./manage.py harvest``:
+
+* ``step``/``steps``: regex step definitions (``lettuce.decorators``);
+* ``world``, ``before``, ``after``: shared state and hooks (``lettuce.terrain``);
+* ``lettuce.django.django_url``: an absolute URL on the site under test;
+* ``lettuce.webdriver``: the standard web steps, in ``lettuce_webdriver``'s phrasing.
+
+The glue to behave is ``lettuce.behave``; the run (test database, live server, Nginx and
+memcached, browser) is ``lettuce.harvest``. Importing this package touches neither Django
+nor behave, so a ``terrain.py`` may import it first thing.
+"""
+from lettuce.decorators import step, steps
+from lettuce.registry import CALLBACK_REGISTRY, STEP_REGISTRY, call_hook
+from lettuce.terrain import after, before
+from lettuce.world import world
+
+__all__ = [
+    "CALLBACK_REGISTRY",
+    "STEP_REGISTRY",
+    "after",
+    "before",
+    "call_hook",
+    "step",
+    "steps",
+    "world",
+]

@@ -1,0 +1,81 @@
+"""``./manage.py harvest``: run the Gherkin features, Lettuce style, through the whole stack.
+
+The options are Lettuce's ``harvest`` options that still make sense; the run itself is
+``lettuce.harvest.Harvest``. Exits non-zero when any scenario fails.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from lettuce.browser import STARTERS, BrowserUnavailable
+from lettuce.harvest import DEFAULT_XUNIT_FILE, Harvest, HarvestError, HarvestOptions
+from lettuce.tags import normalize_tag_options
+
+
+def _comma_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the features in features/ and in each app's features/ on a test database, "
+        "through Nginx and memcached in front of a live server, with a headless browser."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.set_defaults(verbosity=3)  # Lettuce's harvest default: full output
+        parser.add_argument("paths", nargs="*", metavar="PATH",
+                            help="feature files or folders to run (default: all features)")
+        parser.add_argument("-t", "--tag", dest="tags", action="append", default=None,
+                            help="run scenarios tagged @TAG; -TAG excludes, ~TAG matches "
+                                 "approximately; repeat to combine (Lettuce's rules)")
+        parser.add_argument("-a", "--apps", type=_comma_list, default=[],
+                            help="run only these apps' features (comma separated)")
+        parser.add_argument("-A", "--avoid-apps", type=_comma_list, default=[],
+                            help="skip these apps' features (comma separated)")
+        parser.add_argument("-S", "--no-server", action="store_true",
+                            help="start no live server, Nginx, memcached or browser")
+        parser.add_argument("--failfast", action="store_true",
+                            help="stop at the first failing scenario")
+        parser.add_argument("--with-xunit", action="store_true", dest="enable_xunit",
+                            help="write JUnit XML results to --xunit-file")
+        parser.add_argument("--xunit-file", default=None,
+                            help=f"where --with-xunit writes (default: {DEFAULT_XUNIT_FILE})")
+        parser.add_argument("--browser", choices=sorted(STARTERS), default="firefox",
+                            help="browser to drive (default: firefox, Firefox ESR)")
+        parser.add_argument("--headed", action="store_true",
+                            help="show the browser window instead of running headless")
+        parser.add_argument("--report-dir", default="reports/harvest",
+                            help="where failing steps leave screenshots and page sources, "
+                                 "in a folder per run (default: reports/harvest)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            tags = normalize_tag_options(options["tags"])
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        xunit_file = options["xunit_file"]
+        if options["enable_xunit"] and not xunit_file:
+            xunit_file = DEFAULT_XUNIT_FILE
+        harvest_options = HarvestOptions(
+            paths=options["paths"],
+            apps=options["apps"],
+            avoid_apps=options["avoid_apps"],
+            tags=tags,
+            verbosity=options["verbosity"],
+            no_color=options["no_color"],
+            failfast=options["failfast"],
+            xunit_file=xunit_file if options["enable_xunit"] else None,
+            run_server=not options["no_server"],
+            browser=options["browser"],
+            headless=not options["headed"],
+            report_dir=options["report_dir"],
+        )
+        try:
+            result = Harvest(harvest_options, stdout=self.stdout).run()
+        except (HarvestError, BrowserUnavailable) as error:
+            raise CommandError(str(error)) from error
+        if result.failed:
+            raise CommandError("Harvest failed: see the failing scenarios above.")
