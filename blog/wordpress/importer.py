@@ -73,7 +73,9 @@ class ImportReport:
     categories: int = 0
     tags: int = 0
     changed_ids: list[int] = field(default_factory=list)  # pks of created and updated posts
-    seconds: float = 0.0
+    read_seconds: float = 0.0  # the scan: parsing, validating, preparing the posts
+    wait_seconds: float = 0.0  # waiting for SQLite's write lock (other clusters writing)
+    seconds: float = 0.0  # all of it
 
     @property
     def posts(self) -> int:
@@ -86,7 +88,8 @@ class ImportReport:
             f"({self.created} created, {self.updated} updated, {self.unchanged} unchanged), "
             f"{self.elsewhere} in other clusters; {self.authors} authors, "
             f"{self.categories} categories, {self.tags} tags; "
-            f"skipped {skipped or 'nothing'}; {self.seconds:.1f} s"
+            f"skipped {skipped or 'nothing'}; {self.seconds:.1f} s (read {self.read_seconds:.1f} s, "
+            f"waited {self.wait_seconds:.1f} s for the write lock)"
         )
 
 
@@ -120,6 +123,7 @@ def import_export(
     using = using or router.db_for_write(Post)
     with tempfile.TemporaryFile(prefix="wordpress-import-") as spool:
         scan = _scan(path, cluster, report, spool, on_scan)
+        report.read_seconds = time.monotonic() - started
         if on_scanned is not None:
             on_scanned(scan.posts)
         spool.seek(0)
@@ -139,7 +143,7 @@ def _scan(path, cluster: Cluster, report: ImportReport, spool, on_scan) -> _Scan
             elif not cluster.contains(record.wp_id):
                 report.elsewhere += 1
             else:
-                pickle.dump(record, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(prepare(record), spool, protocol=pickle.HIGHEST_PROTOCOL)
                 scan.posts += 1
                 # Authors and terms an item names without declaring them still get made.
                 scan.authors.setdefault(record.creator or FALLBACK_LOGIN,
@@ -157,7 +161,7 @@ def _scan(path, cluster: Cluster, report: ImportReport, spool, on_scan) -> _Scan
     return scan
 
 
-def _unspool(spool) -> Iterator[Item]:
+def _unspool(spool) -> Iterator[_Post]:
     while True:
         try:
             yield pickle.load(spool)  # our own temporary file, written above
@@ -167,12 +171,14 @@ def _unspool(spool) -> Iterator[Item]:
 
 # -- write ------------------------------------------------------------------------------
 
-def _write(scan: _Scan, items: Iterable[Item], report: ImportReport, using: str, on_post) -> None:
-    deadline = time.monotonic() + LOCK_PATIENCE
+def _write(scan: _Scan, items: Iterable[_Post], report: ImportReport, using: str, on_post) -> None:
+    waiting = time.monotonic()
+    deadline = waiting + LOCK_PATIENCE
     while True:
         try:
             with transaction.atomic(using=using):
                 _take_write_lock(using)
+                report.wait_seconds = time.monotonic() - waiting
                 users = _upsert_authors(scan.authors.values(), using)
                 categories = _upsert_terms(Category, scan.categories.values(), using)
                 _link_parents(scan.categories.values(), categories, using)
@@ -220,8 +226,8 @@ def _take_write_lock(using: str) -> None:
         raise
 
 
-def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    batch: list[Item] = []
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
     for item in items:
         batch.append(item)
         if len(batch) == size:
@@ -324,7 +330,40 @@ def _link_parents(terms: Iterable[Term], categories: dict[str, int], using: str)
 
 # -- posts ------------------------------------------------------------------------------
 
-def _write_posts(items: list[Item], users, categories, tags, report: ImportReport, using: str) -> None:
+@dataclass(slots=True)
+class _Post:
+    """An item made ready for the database during the scan, outside the write lock."""
+
+    wp_id: int
+    title: str
+    body: str  # sanitised
+    excerpt: str  # plain text; empty means "let Post.save() summarise the body"
+    status: str
+    published_at: datetime | None  # None: the export has no usable date
+    creator: str
+    category: str | None  # the first category's nicename
+    tags: list[str]  # nicenames
+    slug: str  # the slug it wants, before de-duplication
+
+
+def prepare(item: Item) -> _Post:
+    """Turn an ``<item>`` into field values; the costly HTML work happens here, in parallel."""
+    return _Post(
+        wp_id=item.wp_id,
+        title=(plain_text(item.title) or "(no title)")[:MAX_TITLE],
+        # Stored sanitised, not only rendered so: no script survives anywhere in the row.
+        body=sanitize(autop(item.content)),
+        excerpt=plain_text(item.excerpt),
+        status=Post.Status.PUBLISHED if item.status in PUBLISHED_STATUSES else Post.Status.DRAFT,
+        published_at=published_at(item),
+        creator=item.creator or FALLBACK_LOGIN,
+        category=next((nicename for taxonomy, nicename, _ in item.terms if taxonomy == "category"), None),
+        tags=[nicename for taxonomy, nicename, _ in item.terms if taxonomy == "post_tag"],
+        slug=base_slug(item),
+    )
+
+
+def _write_posts(items: list[_Post], users, categories, tags, report: ImportReport, using: str) -> None:
     manager = Post.objects.using(using)
     existing = {post.wordpress_id: post for post in
                 manager.filter(wordpress_id__in=[item.wp_id for item in items])}
@@ -333,16 +372,22 @@ def _write_posts(items: list[Item], users, categories, tags, report: ImportRepor
     for post_id, tag_id in through.objects.using(using).filter(
             post_id__in=[post.pk for post in existing.values()]).values_list("post_id", "tag_id"):
         current_tags[post_id].add(tag_id)
+    # slug -> pk of the post holding it; one query for the batch, kept up to date as we save.
+    taken = dict(manager.filter(slug__in={item.slug for item in items}).values_list("slug", "pk"))
     new_links = []
     for item in items:
-        values = post_values(item, users, categories)
-        tag_ids = {tags[nicename] for taxonomy, nicename, _ in item.terms if taxonomy == "post_tag"}
+        values = {
+            "title": item.title, "body": item.body, "excerpt": item.excerpt, "status": item.status,
+            "published_at": item.published_at, "author_id": users[item.creator],
+            "category_id": categories[item.category] if item.category is not None else None,
+        }
+        tag_ids = {tags[nicename] for nicename in item.tags}
         post = existing.get(item.wp_id)
         if post is None:
             if values["published_at"] is None:
                 values["published_at"] = timezone.now()
             post = Post(wordpress_id=item.wp_id, **values)
-            _save_with_unique_slug(post, base_slug(item), using)
+            _save(post, item.slug, taken, using)
             report.created += 1
             report.changed_ids.append(post.pk)
             new_links += [through(post_id=post.pk, tag_id=tag_id) for tag_id in sorted(tag_ids)]
@@ -355,10 +400,10 @@ def _write_posts(items: list[Item], users, categories, tags, report: ImportRepor
             changed.append("excerpt")
         for name in changed:
             setattr(post, name, values[name])
-        base = base_slug(item)
-        slug_kept = post.slug == base or re.fullmatch(re.escape(base) + r"-\d+", post.slug)
+        # A post keeps its slug, even a de-duplicated "-2" one, while WordPress's is the same.
+        slug_kept = post.slug == item.slug or re.fullmatch(re.escape(item.slug) + r"-\d+", post.slug)
         if changed or not slug_kept:
-            _save_with_unique_slug(post, None if slug_kept else base, using, update_fields=changed)
+            _save(post, None if slug_kept else item.slug, taken, using, update_fields=changed)
         if current_tags.get(post.pk, set()) != tag_ids:
             post.tags.set(tag_ids)
             changed.append("tags")
@@ -368,21 +413,6 @@ def _write_posts(items: list[Item], users, categories, tags, report: ImportRepor
         else:
             report.unchanged += 1
     through.objects.using(using).bulk_create(new_links)
-
-
-def post_values(item: Item, users: dict[str, int], categories: dict[str, int]) -> dict:
-    """Map an item to Post field values; ``published_at`` None means "not in the export"."""
-    category = next((nicename for taxonomy, nicename, _ in item.terms if taxonomy == "category"), None)
-    return {
-        "title": (plain_text(item.title) or "(no title)")[:MAX_TITLE],
-        # Stored sanitised, not only rendered so: no script survives anywhere in the row.
-        "body": sanitize(autop(item.content)),
-        "excerpt": plain_text(item.excerpt),
-        "status": Post.Status.PUBLISHED if item.status in PUBLISHED_STATUSES else Post.Status.DRAFT,
-        "published_at": published_at(item),
-        "author_id": users[item.creator or FALLBACK_LOGIN],
-        "category_id": categories[category] if category is not None else None,
-    }
 
 
 def published_at(item: Item) -> datetime | None:
@@ -419,24 +449,33 @@ def base_slug(item: Item) -> str:
     return f"post-{item.wp_id}"
 
 
-def _save_with_unique_slug(post: Post, base: str | None, using: str, update_fields=None) -> None:
+def _save(post: Post, base: str | None, taken: dict[str, int], using: str, update_fields=None) -> None:
     """Save ``post``; if ``base`` is given, first give it ``base`` or the next free ``base-N``.
 
-    A concurrent cluster can take the same slug between the check and the insert
-    (PostgreSQL); the savepoint lets us pick another and try again.
+    On SQLite this cluster holds the database's only write lock, so a free slug stays
+    free. Elsewhere a concurrent cluster may take it between the check and the insert:
+    a savepoint lets us pick the next one and try again.
     """
+    concurrent = connections[using].vendor != "sqlite"
+    fields = None if update_fields is None else {*update_fields, *(["slug"] if base else [])}
     for _attempt in range(5):
         if base is not None:
-            post.slug = _free_slug(base, post.pk, using)
-        fields = None if update_fields is None else set(update_fields) | ({"slug"} if base else set())
+            owner = taken.get(base)
+            post.slug = base if owner is None or owner == post.pk else _free_slug(base, post.pk, using)
         try:
-            with transaction.atomic(using=using):
+            if concurrent:
+                with transaction.atomic(using=using):
+                    post.save(using=using, update_fields=fields)
+            else:
                 post.save(using=using, update_fields=fields)
-            return
         except IntegrityError:
-            taken = Post.objects.using(using).exclude(pk=post.pk).filter(slug=post.slug).exists()
-            if base is None or not taken:
+            lost = Post.objects.using(using).exclude(pk=post.pk).filter(slug=post.slug).first()
+            if base is None or lost is None or not concurrent:
                 raise
+            taken[post.slug] = lost.pk
+            continue
+        taken[post.slug] = post.pk
+        return
     raise ImportFailure(f"could not find a free slug for {base!r}")
 
 

@@ -5,6 +5,7 @@ how a cluster is scanned, written in one transaction, and purged from the cache.
 """
 from __future__ import annotations
 
+import resource
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -58,4 +59,6 @@ class Command(BaseCommand):
         finally:
             scan_bar.close()
             write_bar.close()
-        self.stdout.write(report.summary())
+        # Linux reports ru_maxrss in KiB: the peak shows the import streams (see bench/IMPORT.md).
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.stdout.write(f"{report.summary()}; peak memory {peak:.0f} MB")
