@@ -469,8 +469,10 @@ def _save(post: Post, base: str | None, taken: dict[str, int], using: str, updat
             else:
                 post.save(using=using, update_fields=fields)
         except IntegrityError:
+            if base is None or not concurrent:
+                raise  # not a slug race; without a savepoint the transaction is over anyway
             lost = Post.objects.using(using).exclude(pk=post.pk).filter(slug=post.slug).first()
-            if base is None or lost is None or not concurrent:
+            if lost is None:
                 raise
             taken[post.slug] = lost.pk
             continue
