@@ -5,3 +5,8 @@ class BlogConfig(AppConfig):
     name = "blog"
     verbose_name = "Magazine"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from blog import cache
+
+        cache.register()

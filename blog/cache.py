@@ -1,19 +1,36 @@
 """The magazine's surrogate keys: which cached pages a change to its content reaches.
 
 Pages are tagged automatically with every Post, Category, Tag and author they rendered
-(``blog.post:12``, see ``cachekeys.dependencies``); views add the list tags below for the
-lists they show, so a post joining or leaving a list reaches every page of that list.
+(``blog.post:12``, see ``cachekeys.dependencies``); the read queries add the list tags
+below for the lists they show, so a post joining or leaving a list reaches every page of
+that list. ``register()`` tells ``cachekeys.tracking`` how to compare a post (category,
+tag, author) before and after a save, and fingerprints the sidebar's lists, shown on
+every page, so they are purged only when what they show really changed.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from cachekeys.dependencies import instance_tag, track
+from cachekeys.purge import PurgeReport, purge_tags
+from cachekeys.tracking import tracker
+
 ALL_POSTS = "blog.posts:all"  # every list of public posts: home, its pages, feed, sitemap
+POSTS_MODIFIED = "blog.posts:modified"  # pages showing when posts were last modified
 LATEST_POSTS = "blog.posts:latest"  # the sidebar's latest posts
-POPULAR_TAGS = "blog.tags:popular"  # the sidebar's popular tags
-ALL_CATEGORIES = "blog.categories:all"  # navigation and category listings
-ALL_TAGS = "blog.tags:all"
+ARCHIVE_MONTHS = "blog.posts:months"  # the sidebar's months with posts
+POPULAR_TAGS = "blog.tags:popular"  # the sidebar's popular tags and their counts
+NAV_CATEGORIES = "blog.categories:nav"  # the masthead's sections
+ALL_CATEGORIES = "blog.categories:all"  # listings of every category (sitemap, API)
+ALL_TAGS = "blog.tags:all"  # listings of every tag (sitemap, API)
 
 
 def category_posts(category_id: int) -> str:
+    """Lists of the posts filed under a category or any category below it."""
     return f"blog.posts:category:{category_id}"
 
 
@@ -27,3 +44,207 @@ def author_posts(user_id: int) -> str:
 
 def month_posts(year: int, month: int) -> str:
     return f"blog.posts:month:{year:04d}-{month:02d}"
+
+
+def post_page(post_id: int) -> str:
+    """A post's own page: all that shows its body, and its newer/older neighbours."""
+    return f"blog.post:{post_id}:page"
+
+
+# -- what a change reaches ---------------------------------------------------------------
+@dataclass(frozen=True)
+class PostState:
+    public: bool
+    year_month: tuple[int, int]
+    category_chain: tuple[int, ...]
+    author_id: int
+    tag_ids: frozenset[int]
+    listing: tuple  # what a post card, the sidebar or a neighbour link shows
+    body_html: str
+
+    def lists(self) -> set[str]:
+        return {
+            ALL_POSTS, author_posts(self.author_id), month_posts(*self.year_month),
+            *(category_posts(pk) for pk in self.category_chain),
+            *(tag_posts(pk) for pk in self.tag_ids),
+        }
+
+    def membership(self) -> tuple:
+        return (self.public, self.listing[0], self.category_chain, self.author_id, self.tag_ids)
+
+
+def post_tags(pk: int, old: PostState | None, new: PostState | None) -> set[str]:
+    """Return the tags of the pages a post's change from ``old`` to ``new`` reaches."""
+    shown = [state for state in (old, new) if state is not None and state.public]
+    if not shown or old == new:
+        return set()  # never visible, or nothing visible changed
+    if old and new and old.public and new.public and old.listing == new.listing and old.tag_ids == new.tag_ids:
+        return {post_page(pk), POSTS_MODIFIED}  # only the body: the post's own page
+    tags = {instance_tag(_post_model(), pk), POSTS_MODIFIED}
+    if not (old and new and old.membership() == new.membership()):
+        for state in shown:
+            tags |= state.lists()
+        tags |= {post_page(neighbour) for neighbour in _neighbour_ids(pk)}
+    return tags
+
+
+@dataclass(frozen=True)
+class CategoryState:
+    name: str
+    slug: str
+    chain: tuple[int, ...]
+    description: str
+
+
+def category_tags(pk: int, old: CategoryState | None, new: CategoryState | None) -> set[str]:
+    if old == new:
+        return set()
+    tags = {instance_tag(_category_model(), pk)}
+    if old is None or new is None or old.slug != new.slug:
+        tags.add(ALL_CATEGORIES)
+    if old is None or new is None or old.chain != new.chain:
+        # Its posts join or leave the lists of the categories above it.
+        for state in (old, new):
+            tags |= {category_posts(c) for c in (state.chain if state else ())}
+    return tags
+
+
+@dataclass(frozen=True)
+class NamedState:
+    name: str
+    slug: str
+
+
+def tag_tags(pk: int, old: NamedState | None, new: NamedState | None) -> set[str]:
+    if old == new:
+        return set()
+    tags = {instance_tag(_tag_model(), pk)}
+    if old is None or new is None or old.slug != new.slug:
+        tags |= {ALL_TAGS, tag_posts(pk)}
+    return tags
+
+
+def author_tags(pk: int, old: NamedState | None, new: NamedState | None) -> set[str]:
+    # Logins update last_login: only a change to the byline or the URL reaches pages.
+    if old == new or old is None or new is None:
+        return set()  # a new user shows nowhere yet; a deleted one's posts went with them
+    tags = {instance_tag(get_user_model(), pk)}
+    if old.slug != new.slug:
+        tags.add(author_posts(pk))
+    return tags
+
+
+# -- reading states ------------------------------------------------------------------------
+def post_state(pk: int) -> PostState | None:
+    post = _post_model().objects.select_related("category").filter(pk=pk).first()
+    if post is None:
+        return None
+    local = timezone.localtime(post.published_at)
+    chain = tuple(c.pk for c in [*post.category.ancestors(), post.category]) if post.category else ()
+    return PostState(
+        public=post.is_public,
+        year_month=(local.year, local.month),
+        category_chain=chain,
+        author_id=post.author_id,
+        tag_ids=frozenset(post.tags.values_list("pk", flat=True)),
+        listing=(post.published_at, post.title, post.slug, post.excerpt, post.reading_time,
+                 post.category_id, post.author_id),
+        body_html=post.body_html,
+    )
+
+
+def category_state(pk: int) -> CategoryState | None:
+    category = _category_model().objects.filter(pk=pk).first()
+    if category is None:
+        return None
+    chain = tuple(c.pk for c in [*category.ancestors(), category])
+    return CategoryState(category.name, category.slug, chain, category.description)
+
+
+def tag_state(pk: int) -> NamedState | None:
+    tag = _tag_model().objects.filter(pk=pk).first()
+    return NamedState(tag.name, tag.slug) if tag else None
+
+
+def author_state(pk: int) -> NamedState | None:
+    user = get_user_model().objects.filter(pk=pk).first()
+    return NamedState(user.get_full_name(), user.get_username()) if user else None
+
+
+def _neighbour_ids(pk: int) -> list[int]:
+    from blog.queries import adjacent_posts
+
+    post = _post_model().objects.filter(pk=pk).first()
+    if post is None or not post.is_public:
+        return []
+    return [neighbour.pk for neighbour in adjacent_posts(post) if neighbour is not None]
+
+
+def sidebar_fingerprints() -> dict[str, Callable[[], Hashable]]:
+    from blog import queries
+
+    return {
+        LATEST_POSTS: lambda: tuple(p.pk for p in queries.latest_posts()),
+        POPULAR_TAGS: lambda: tuple((t.pk, t.post_count) for t in queries.popular_tags()),
+        ARCHIVE_MONTHS: lambda: tuple(queries.archive_months()),
+        NAV_CATEGORIES: lambda: tuple((c.pk, c.slug) for c in queries.nav_categories()),
+    }
+
+
+def _post_model():
+    from blog.models import Post
+
+    return Post
+
+
+def _category_model():
+    from blog.models import Category
+
+    return Category
+
+
+def _tag_model():
+    from blog.models import Tag
+
+    return Tag
+
+
+def register() -> None:
+    """Tag pages with what they show, and purge them when it changes (from ``ready()``)."""
+    Post, Category, Tag, User = _post_model(), _category_model(), _tag_model(), get_user_model()
+    track(Post, Category, Tag, User)
+    tracker.watch(Post, post_state, post_tags, m2m=[Post._meta.get_field("tags")])
+    tracker.watch(Category, category_state, category_tags)
+    tracker.watch(Tag, tag_state, tag_tags)
+    tracker.watch(User, author_state, author_tags)
+    for tag, fingerprint in sidebar_fingerprints().items():
+        tracker.watch_list(tag, fingerprint)
+
+
+# -- the API for changes that bypass signals -------------------------------------------
+def purge_posts(post_ids: Iterable[int]) -> PurgeReport:
+    """Purge every page that may show these posts, in one purge.
+
+    For saves that fire no signals (``QuerySet.update``, ``bulk_create``) and imports,
+    whose old state is not known: every list the posts are in now, their pages and
+    neighbours, and the sidebar lists (which many new posts usually change).
+    """
+    tags = {LATEST_POSTS, POPULAR_TAGS, ARCHIVE_MONTHS, POSTS_MODIFIED, ALL_POSTS, ALL_TAGS, ALL_CATEGORIES}
+    Post = _post_model()
+    for pk in set(post_ids):
+        state = post_state(pk)
+        tags |= {instance_tag(Post, pk), post_page(pk)}
+        if state is not None:
+            tags |= state.lists() | {post_page(n) for n in _neighbour_ids(pk)}
+    return purge_tags(tags)
+
+
+def seconds_until_next_publication() -> int | None:
+    """The most a page may live now: until the next scheduled post appears (EXPIRY_CAP)."""
+    upcoming = (
+        _post_model().objects.filter(status="published", published_at__gt=timezone.now())
+        .order_by("published_at").values_list("published_at", flat=True).first()
+    )
+    if upcoming is None:
+        return None
+    return max(1, int((upcoming - timezone.now()).total_seconds()) + 1)

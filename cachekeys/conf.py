@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 from cachekeys.policy import Rules
 
@@ -39,6 +40,9 @@ DEFAULTS: dict = {
     # Store every page the rules allow, unless its view opts out (never_cache, or
     # cachekeys.decorators.no_store). False: store only views decorated with store_page.
     "STORE_BY_DEFAULT": True,
+    # Dotted path to a callable returning the most seconds any page may live now, or None:
+    # content that will change on its own (a post scheduled to appear) caps every expiry.
+    "EXPIRY_CAP": None,
     # Path prefixes Nginx sends straight to Django and Django never stores.
     "BYPASS_PREFIXES": ["/admin/"],
     # memcached refuses items over 1 MB (its default -I); stay below it with room for the
@@ -78,6 +82,13 @@ class Config:
     nginx_memcached_timeout_ms: int
     nginx_memcached_buffer: str
     nginx_template_dir: Path = field(default_factory=Path)
+    expiry_cap_path: str | None = None
+
+    def expiry_cap(self) -> int | None:
+        if not self.expiry_cap_path:
+            return None
+        seconds = import_string(self.expiry_cap_path)()
+        return None if seconds is None else max(1, int(seconds))
 
 
 @functools.cache
@@ -108,6 +119,7 @@ def get_config() -> Config:
         nginx_memcached_timeout_ms=int(merged["NGINX_MEMCACHED_TIMEOUT_MS"]),
         nginx_memcached_buffer=str(merged["NGINX_MEMCACHED_BUFFER"]),
         nginx_template_dir=Path(template_dir),
+        expiry_cap_path=merged["EXPIRY_CAP"],
     )
 
 

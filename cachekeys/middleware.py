@@ -20,9 +20,11 @@ from django.http import HttpRequest, HttpResponseBase
 
 from cachekeys.conf import get_config, store_rules
 from cachekeys.decorators import STORE_ATTRIBUTE
+from cachekeys.dependencies import collecting
 from cachekeys.keys import normalize_host
 from cachekeys.policy import Exchange, refusal
-from cachekeys.store import expiry, store_page
+from cachekeys.records import page_tag, take_ticket
+from cachekeys.store import expiry, store_guarded
 
 logger = logging.getLogger("cachekeys")
 
@@ -62,13 +64,19 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        response = self.get_response(request)
+        # Only Nginx's cache location names a key; other requests are never stored, so
+        # they skip the bookkeeping.
+        ticket = take_ticket() if request.META.get("HTTP_X_CACHE_KEY") else None
+        with collecting() as tags:
+            response = self.get_response(request)
         config = get_config()
         exchange = exchange_from(request, response)
         reason = refusal(exchange, store_rules(config))
-        if reason is None:
-            ttl = expiry(config.timeout, config.jitter)
-            reason = store_page(exchange.nginx_key, response.content, ttl, config)
+        if reason is None and ticket is not None:
+            key = exchange.nginx_key
+            ttl = min(expiry(config.timeout, config.jitter), config.expiry_cap() or config.timeout)
+            reason = store_guarded(ticket, key, exchange.host, exchange.request_uri, response.content,
+                                   tags | {page_tag(key)}, ttl, config)
         response["X-Cache"] = "MISS" if reason is None else "BYPASS"
         if reason is not None:
             response["X-Cache-Reason"] = reason

@@ -102,15 +102,17 @@ class MemcachedPool:
         while down may come back still holding an old copy Nginx would read again.
         """
         keys = list(keys)
-        failed: list[str] = []
         if not keys:
-            return failed
-        for server in self.servers:
-            try:
-                self._call(server, "delete_many", keys, noreply=False)
-            except NodeUnavailable:
-                failed.append(server)
-        return failed
+            return []
+        return [server for server in self.servers if not self.delete_on(server, keys)]
+
+    def delete_on(self, server: str, keys: list[str]) -> bool:
+        """Delete ``keys`` on one node in one round trip; False if it could not be reached."""
+        try:
+            self._call(server, "delete_many", keys, noreply=False)
+        except NodeUnavailable:
+            return False
+        return True
 
     def close(self) -> None:
         for client in self._local.__dict__.get("clients", {}).values():

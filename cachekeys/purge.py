@@ -1,0 +1,97 @@
+"""Purging cached pages by surrogate key, and the guard against storing a stale page.
+
+A purge records a ``PurgeEvent`` per tag, then deletes the keys of every recorded page
+with one of those tags, on every memcached node (one round trip a node). A render that
+began before the purge sees the event and does not store; one that stored meanwhile
+deletes its own key again (``cachekeys.store.store_guarded``), as memcache leases do.
+
+Saves purge after their transaction commits (``schedule``): the admin saves a post,
+then its tags, inside one ``atomic`` block, so purging at ``post_save`` would be early.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from cachekeys.conf import get_config
+from cachekeys.keys import page_key, split_absolute_url
+from cachekeys.models import CachedPage, PurgeEvent
+from cachekeys.records import ALL, page_tag
+from cachekeys.store import delete_everywhere
+
+logger = logging.getLogger("cachekeys")
+
+EVENT_RETENTION = timedelta(hours=1)
+
+
+@dataclass
+class PurgeReport:
+    tags: set[str] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)
+    failed_servers: list[str] = field(default_factory=list)
+
+
+def purge_tags(tags: Iterable[str], keys: Iterable[str] = ()) -> PurgeReport:
+    """Purge every recorded page showing any of ``tags`` (``"*"``: all), plus ``keys``."""
+    report = PurgeReport(tags=set(tags), keys=set(keys))
+    report.tags |= {page_tag(key) for key in report.keys}
+    if not report.tags:
+        return report
+    now = timezone.now()
+    PurgeEvent.objects.bulk_create([PurgeEvent(tag=tag, created_at=now) for tag in sorted(report.tags)])
+    pages = CachedPage.objects.all() if ALL in report.tags else CachedPage.objects.filter(
+        tags__tag__in=report.tags)
+    report.keys |= set(pages.values_list("key", flat=True))
+    report.failed_servers = delete_everywhere(report.keys)
+    CachedPage.objects.filter(key__in=report.keys).delete()
+    return report
+
+
+def purge_urls(urls: Iterable[str]) -> PurgeReport:
+    """Purge the pages at absolute ``urls``, whether or not they were recorded."""
+    prefix = get_config().key_prefix
+    return purge_tags(set(), keys={page_key(*split_absolute_url(url), prefix) for url in urls})
+
+
+def purge_all() -> PurgeReport:
+    """Delete every page this site recorded (never ``flush_all``: memcached may be shared)."""
+    return purge_tags({ALL})
+
+
+def prune(now: datetime | None = None) -> None:
+    """Forget expired page records and old purge events."""
+    now = now or timezone.now()
+    CachedPage.objects.filter(expires_at__lt=now).delete()
+    PurgeEvent.objects.filter(created_at__lt=now - EVENT_RETENTION).delete()
+
+
+_pending = threading.local()
+
+
+def schedule(tags: Iterable[str]) -> None:
+    """Purge ``tags`` once the current transaction commits (at once outside one).
+
+    Every call registers a callback, and the first to run purges the union of all tags
+    scheduled so far: one purge, one round trip a node, per save. Tags of a transaction
+    that rolls back are purged with the next one: harmless, and nothing is ever lost.
+    """
+    tags = set(tags)
+    if not tags:
+        return
+    _pending.__dict__.setdefault("tags", set()).update(tags)
+    transaction.on_commit(_flush, robust=True)
+
+
+def _flush() -> None:
+    tags, _pending.tags = getattr(_pending, "tags", set()), set()
+    if tags:
+        try:
+            purge_tags(tags)
+        except Exception:  # a failed purge never fails the save that caused it
+            logger.exception("purge of %s failed", sorted(tags))
