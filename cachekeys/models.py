@@ -39,8 +39,18 @@ class PageTag(models.Model):
         return self.tag
 
 
+class PurgeSequence(models.Model):
+    """One row, bumped under a row lock by every purge: purges are numbered in commit order.
+
+    (An auto-increment id is not: PostgreSQL hands ids out before commit, so a render
+    could read a higher id while a lower one is still invisible.)
+    """
+
+    value = models.BigIntegerField(default=0)
+
+
 class PurgeEvent(models.Model):
-    id = models.BigAutoField(primary_key=True)
+    sequence = models.BigIntegerField(db_index=True)
     tag = models.CharField(max_length=200, db_index=True)  # "*" purges everything
     created_at = models.DateTimeField(db_index=True)
 

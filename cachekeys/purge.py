@@ -22,7 +22,7 @@ from django.utils import timezone
 from cachekeys.conf import get_config
 from cachekeys.keys import page_key, split_absolute_url
 from cachekeys.models import CachedPage, PurgeEvent
-from cachekeys.records import ALL, page_tag
+from cachekeys.records import ALL, page_tag, record_purge
 from cachekeys.store import delete_everywhere
 
 logger = logging.getLogger("cachekeys")
@@ -43,8 +43,7 @@ def purge_tags(tags: Iterable[str], keys: Iterable[str] = ()) -> PurgeReport:
     report.tags |= {page_tag(key) for key in report.keys}
     if not report.tags:
         return report
-    now = timezone.now()
-    PurgeEvent.objects.bulk_create([PurgeEvent(tag=tag, created_at=now) for tag in sorted(report.tags)])
+    record_purge(report.tags)
     pages = CachedPage.objects.all() if ALL in report.tags else CachedPage.objects.filter(
         tags__tag__in=report.tags)
     report.keys |= set(pages.values_list("key", flat=True))

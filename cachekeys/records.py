@@ -8,18 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Max, Q
 from django.utils import timezone
 
-from cachekeys.models import CachedPage, PageTag, PurgeEvent
+from cachekeys.models import CachedPage, PageTag, PurgeEvent, PurgeSequence
 
 ALL = "*"
-# A purge's event may be numbered before a render reads the sequence and committed just
-# after (PostgreSQL hands out ids before commit); events this recent count regardless.
-EVENT_MARGIN = timedelta(seconds=2)
 
 
 def page_tag(key: str) -> str:
@@ -32,18 +28,28 @@ class RenderTicket:
     """Taken when a render starts: which purges it has already seen."""
 
     sequence: int
-    started: datetime
 
 
 def take_ticket() -> RenderTicket:
-    sequence = PurgeEvent.objects.aggregate(last=Max("id"))["last"] or 0
-    return RenderTicket(sequence, timezone.now())
+    sequence = PurgeSequence.objects.values_list("value", flat=True).first() or 0
+    return RenderTicket(sequence)
 
 
 def purged_since(ticket: RenderTicket, tags: Iterable[str]) -> bool:
     """Return whether a purge of any of ``tags`` (or of everything) began after ``ticket``."""
-    recent = Q(id__gt=ticket.sequence) | Q(created_at__gte=ticket.started - EVENT_MARGIN)
-    return PurgeEvent.objects.filter(recent, tag__in={*tags, ALL}).exists()
+    return PurgeEvent.objects.filter(sequence__gt=ticket.sequence, tag__in={*tags, ALL}).exists()
+
+
+def record_purge(tags: Iterable[str]) -> int:
+    """Number a purge of ``tags`` and record it; return its sequence number."""
+    with transaction.atomic():
+        counter, _ = PurgeSequence.objects.select_for_update().get_or_create(pk=1)
+        counter.value += 1
+        counter.save(update_fields=["value"])
+        now = timezone.now()
+        PurgeEvent.objects.bulk_create(
+            [PurgeEvent(sequence=counter.value, tag=tag, created_at=now) for tag in sorted(set(tags))])
+    return counter.value
 
 
 def record_page(key: str, host: str, uri: str, tags: Iterable[str], ttl: int) -> None:

@@ -18,8 +18,9 @@ ALLOWED_HOSTS = read_list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 MEMCACHED_SERVERS = read_servers("MEMCACHED_SERVERS", default=["127.0.0.1:11211"])
 DATABASES = {"default": read_database("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Several gunicorn workers write to one SQLite file: wait for the lock, don't fail.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    # Several gunicorn workers write to one SQLite file: wait for the lock, don't fail, and
+    # take it when a transaction starts (a deferred one that must upgrade fails at once).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -91,6 +92,12 @@ SESSION_COOKIE_HTTPONLY = True
 
 CACHEKEYS = {
     "SERVERS": MEMCACHED_SERVERS,
+    # The API's paging and filters (blog/api/) are part of a cacheable URL; nothing else is.
+    "QUERY_PARAMS": ["page", "limit", "offset", "category", "tag"],
+    # /api/v1/me/ answers per visitor: Nginx must never look it up, Django never store it.
+    "BYPASS_PREFIXES": ["/admin/", "/api/v1/me/"],
+    # A post scheduled to appear shortens every page's life to its publication time.
+    "EXPIRY_CAP": "blog.cache.seconds_until_next_publication",
 }
 
 LOGGING = {
@@ -99,6 +106,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
+        # Errors a reader met (500s) go to the console, DEBUG or not.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "cachekeys": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "blog": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
