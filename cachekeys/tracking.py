@@ -65,18 +65,23 @@ class Tracker:
         self._lists[tag] = fingerprint
 
     # -- signal handlers (thin) -----------------------------------------------------
+    # Before a change: remember the old state. After it: purge once the transaction
+    # commits (at once in autocommit, which is why "before" must not schedule).
     def _before_save(self, sender, instance, raw: bool = False, **kwargs) -> None:
-        if not raw and instance.pk is not None:
-            self.touch(sender, [instance.pk])
+        if raw:
+            return
+        # A new object has no pk yet, but the lists it will join must be read now.
+        self.touch(sender, [instance.pk] if instance.pk is not None else [])
 
     def _after_save(self, sender, instance, raw: bool = False, created: bool = False, **kwargs) -> None:
         if not raw:
             self.touch(sender, [instance.pk], created=created)
+            self.schedule()
 
     def _m2m_changed(self, sender, instance, action: str, reverse: bool, model, pk_set, **kwargs) -> None:
-        if not action.startswith("pre_"):
-            return
-        if not reverse:
+        if action.startswith("post_"):
+            self.schedule()
+        elif not reverse:
             self.touch(type(instance), [instance.pk])
         elif pk_set is not None:
             self.touch(model, list(pk_set))
@@ -91,7 +96,7 @@ class Tracker:
         return self._local.changes
 
     def touch(self, model: type, pks: Iterable[object], created: bool = False) -> None:
-        """Note that ``model`` objects ``pks`` are changing; purge after the commit.
+        """Note that ``model`` objects ``pks`` are changing: remember their old state.
 
         A created object had no state before (read now, it would already show the new one).
         """
@@ -104,8 +109,15 @@ class Tracker:
         for pk in pks:
             if (model, pk) not in changes.old:
                 changes.old[(model, pk)] = None if created else watched.state(pk)
-        # One callback per touch; the first to run takes the whole change set.
-        transaction.on_commit(self.flush, robust=True)
+
+    def schedule(self) -> None:
+        """Purge the change set when the transaction commits.
+
+        Called after every change; the first callback to run takes the whole set, later
+        ones find it empty, so one transaction makes one purge.
+        """
+        if hasattr(self._local, "changes"):
+            transaction.on_commit(self.flush, robust=True)
 
     def flush(self) -> PurgeReport | None:
         changes = getattr(self._local, "changes", None)

@@ -1,0 +1,170 @@
+"""Which tags a change reaches, and that purges run once, after the commit."""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from unittest import mock
+
+import pytest
+from django.db import transaction
+
+from blog import cache
+from blog.cache import PostState, post_tags
+from blog.models import Post
+from cachekeys.tracking import tracker
+from tests.factories import make_category, make_post, make_tag, make_user
+
+WHEN = datetime.datetime(2026, 5, 4, 12, tzinfo=datetime.timezone.utc)
+STATE = PostState(
+    public=True, year_month=(2026, 5), category_chain=(1, 2), author_id=7,
+    tag_ids=frozenset({3}), listing=(WHEN, "Title", "slug", "Excerpt", 2, 2, 7), body_html="<p>a</p>",
+)
+
+
+class TestPostTags:
+    def test_invisible_changes_reach_nothing(self):
+        draft = dataclasses.replace(STATE, public=False)
+        assert post_tags(1, draft, dataclasses.replace(draft, body_html="<p>b</p>")) == set()
+        assert post_tags(1, STATE, STATE) == set()
+
+    def test_body_only_reaches_the_posts_own_page(self):
+        edited = dataclasses.replace(STATE, body_html="<p>b</p>")
+        assert post_tags(1, STATE, edited) == {"blog.post:1:page", cache.POSTS_MODIFIED}
+
+    def test_title_reaches_every_page_that_showed_the_post(self):
+        renamed = dataclasses.replace(STATE, listing=(WHEN, "New", "slug", "Excerpt", 2, 2, 7))
+        tags = post_tags(1, STATE, renamed)
+        assert "blog.post:1" in tags
+        assert cache.ALL_POSTS not in tags  # it stays in the same lists, in the same place
+
+    def test_publishing_reaches_every_list_it_joins(self):
+        with mock.patch("blog.cache._neighbour_ids", return_value=[5, 9]):
+            tags = post_tags(1, dataclasses.replace(STATE, public=False), STATE)
+        assert tags >= {"blog.post:1", cache.ALL_POSTS, "blog.posts:category:1", "blog.posts:category:2",
+                        "blog.posts:tag:3", "blog.posts:author:7", "blog.posts:month:2026-05",
+                        "blog.post:5:page", "blog.post:9:page"}
+
+    def test_moving_category_reaches_old_and_new_lists(self):
+        moved = dataclasses.replace(STATE, category_chain=(4,),
+                                    listing=(WHEN, "Title", "slug", "Excerpt", 2, 4, 7))
+        with mock.patch("blog.cache._neighbour_ids", return_value=[]):
+            tags = post_tags(1, STATE, moved)
+        assert {"blog.posts:category:1", "blog.posts:category:2", "blog.posts:category:4"} <= tags
+
+    def test_deleting_reaches_the_lists_it_left(self):
+        with mock.patch("blog.cache._neighbour_ids", return_value=[]):
+            tags = post_tags(1, STATE, None)
+        assert {"blog.post:1", cache.ALL_POSTS, "blog.posts:tag:3"} <= tags
+
+
+@pytest.mark.django_db(transaction=True)
+class TestPurgeAfterCommit:
+    def purged(self, work) -> list[set[str]]:
+        calls: list[set[str]] = []
+        with mock.patch("cachekeys.tracking.purge_tags", side_effect=lambda tags: calls.append(set(tags))):
+            work()
+        return calls
+
+    def test_save_then_tags_in_one_transaction_is_one_purge_of_both(self):
+        post = make_post("Tagged", tags=["pc"])
+        new_tag = make_tag("console")
+
+        def admin_like_save():
+            with transaction.atomic():
+                post.title = "Tagged again"
+                post.save()
+                post.tags.set([new_tag])
+
+        [tags] = self.purged(admin_like_save)
+        assert {f"blog.post:{post.pk}", cache.tag_posts(new_tag.pk),
+                cache.tag_posts(make_tag("pc").pk)} <= tags
+
+    def test_tag_change_alone_fires_m2m_and_purges(self):
+        post = make_post("M2M", tags=["pc"])
+        retro = make_tag("retro")
+        [tags] = self.purged(lambda: post.tags.add(retro))
+        assert cache.tag_posts(retro.pk) in tags
+
+    def test_reverse_m2m_clear_purges_the_posts(self):
+        post = make_post("Reverse", tags=["pc"])
+        tag = make_tag("pc")
+        [tags] = self.purged(lambda: tag.posts.clear())
+        assert f"blog.post:{post.pk}" in tags
+
+    def test_rolled_back_change_purges_nothing_then(self):
+        post = make_post("Rollback")
+
+        def rolled_back():
+            with pytest.raises(RuntimeError), transaction.atomic():
+                post.title = "Never"
+                post.save()
+                raise RuntimeError
+
+        assert self.purged(rolled_back) == []
+
+    def test_drafts_purge_nothing(self):
+        draft = make_post("Draft", status=Post.Status.DRAFT)
+        draft.body = "<p>still a draft</p>"
+        assert self.purged(draft.save) == []
+
+    def test_login_does_not_purge_bylines(self):
+        author = make_user("byline")
+        make_post("By them", author=author)
+        author.last_login = WHEN
+        assert self.purged(author.save) == []
+        author.first_name = "Renamed"
+        [tags] = self.purged(author.save)
+        assert f"auth.user:{author.pk}" in tags
+
+    def test_sidebar_lists_purged_only_when_they_change(self):
+        make_post("Newest", ago=datetime.timedelta(hours=1))
+        old = make_post("Ancient", ago=datetime.timedelta(days=3000))
+        old.body = "<p>new body</p>"
+        [tags] = self.purged(old.save)
+        assert cache.LATEST_POSTS not in tags and cache.POPULAR_TAGS not in tags
+        [tags] = self.purged(transaction.atomic()(lambda: make_post("Brand new", tags=["fresh"])))
+        assert {cache.LATEST_POSTS, cache.POPULAR_TAGS} <= tags
+
+    def test_a_failed_purge_never_fails_the_save(self):
+        post = make_post("Resilient")
+        post.title = "Resilient still"
+        with mock.patch("cachekeys.tracking.purge_tags", side_effect=OSError("down")):
+            post.save()
+        assert Post.objects.get(pk=post.pk).title == "Resilient still"
+
+    def test_paused_tracking_purges_nothing(self):
+        with tracker.paused():
+            assert self.purged(lambda: make_post("Imported")) == []
+
+    def test_category_parent_change_reaches_both_chains(self):
+        games, hardware = make_category("Games"), make_category("Hardware")
+        pc = make_category("PC", parent=games)
+        pc.parent = hardware
+        [tags] = self.purged(pc.save)
+        assert {cache.category_posts(games.pk), cache.category_posts(hardware.pk),
+                cache.category_posts(pc.pk)} <= tags
+
+
+@pytest.mark.django_db
+class TestOnCommitOrdering:
+    def test_nothing_is_purged_before_the_commit(self, django_capture_on_commit_callbacks):
+        post = make_post("Before", tags=["pc"])
+        with mock.patch("cachekeys.tracking.purge_tags") as purge:
+            with django_capture_on_commit_callbacks(execute=False) as callbacks:
+                post.title = "After"
+                post.save()
+                post.tags.add(make_tag("later"))
+            assert purge.call_count == 0 and callbacks
+            for callback in callbacks:
+                callback()
+        assert purge.call_count == 1
+        tags = purge.call_args.args[0]
+        assert f"blog.post:{post.pk}" in tags and cache.tag_posts(make_tag("later").pk) in tags
+
+
+class TestExpiryCap:
+    @pytest.mark.django_db
+    def test_until_the_next_scheduled_post(self):
+        assert cache.seconds_until_next_publication() is None
+        make_post("Soon", ago=-datetime.timedelta(seconds=90))
+        assert 85 <= cache.seconds_until_next_publication() <= 92
