@@ -6,7 +6,9 @@ import datetime
 from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 
-from blog import queries
+from cachekeys.dependencies import depends_on
+
+from blog import cache, queries
 from blog.models import Post
 from blog.views import SITE_NAME, SITE_TAGLINE, display_name
 
@@ -23,6 +25,7 @@ class LatestPostsFeed(Feed):
 
     def items(self) -> list[Post]:
         """Return the newest public posts with their tags, in one query each."""
+        depends_on(cache.ALL_POSTS, cache.POSTS_MODIFIED)  # which posts, and their updated dates
         return list(queries.public_posts().prefetch_related("tags")[:FEED_LENGTH])
 
     def item_title(self, item: Post) -> str:
