@@ -60,6 +60,14 @@ class TestImportFixture:
         assert "skipped 1 attachment, 1 nav_menu_item, 1 page, 1 revision" in output
         assert purges == [sorted(Post.objects.values_list("pk", flat=True))]
 
+    def test_no_purge_per_save(self, purges, monkeypatch, django_capture_on_commit_callbacks):
+        per_save: list[set[str]] = []
+        monkeypatch.setattr("cachekeys.tracking.purge_tags", lambda tags: per_save.append(set(tags)))
+        with django_capture_on_commit_callbacks(execute=True):
+            run(FIXTURES / "wxr-1.2.xml")
+        assert per_save == []  # the save tracker was paused for the import...
+        assert len(purges) == 1  # ...which purged its posts once, through blog.cache
+
     def test_post_fields(self, purges):
         run(FIXTURES / "wxr-1.2.xml")
         post = Post.objects.get(wordpress_id=101)
