@@ -17,8 +17,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
 
-from blog import queries
+from blog import cache, queries
 from blog.models import Category, Tag
+from cachekeys.dependencies import depends_on
 
 SITE_NAME = "Respawn"
 SITE_TAGLINE = "Games, hardware and the culture around them"
@@ -42,6 +43,7 @@ def paginate(request: HttpRequest, posts: QuerySet) -> Page:
 
 def home(request: HttpRequest) -> HttpResponse:
     """Show the newest posts, the first one on page 1 as the lead story."""
+    depends_on(cache.ALL_POSTS)
     page = paginate(request, queries.public_posts())
     posts = list(page.object_list)
     lead = posts.pop(0) if page.number == 1 and posts else None
@@ -105,6 +107,7 @@ def author(request: HttpRequest, username: str) -> HttpResponse:
     context = {
         "page": paginate(request, queries.posts_by_author(person)),
         "author": person,
+        "initials": "".join(word[0] for word in name.split()[:2]).upper(),
         "kicker": "Author",
         "heading": name,
         "title": f"Posts by {name}",

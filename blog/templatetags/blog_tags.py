@@ -47,6 +47,12 @@ def masthead_nav(active: str = "", home: bool = False) -> dict:
     return {"categories": queries.nav_categories(), "active": active, "home": home}
 
 
+@register.inclusion_tag("blog/includes/section_links.html")
+def section_links() -> dict:
+    """Render the top-level categories as pills, for pages that suggest where to go next."""
+    return {"categories": queries.nav_categories()}
+
+
 @register.inclusion_tag("blog/includes/sidebar.html")
 def sidebar() -> dict:
     """Render the sidebar: latest posts, popular tags and the monthly archive."""
@@ -97,7 +103,8 @@ def sprite(post: Post) -> SafeString:
         for col in range(half):
             if bits >> (row * half + col) & 1:
                 mirrored = {col, SPRITE_SIZE - 1 - col}
-                cells.extend(f'<rect x="{x}" y="{row}" width="1" height="1"/>' for x in sorted(mirrored))
+                # A hair over one unit, so neighbouring cells overlap instead of showing a seam.
+                cells.extend(f'<rect x="{x}" y="{row}" width="1.05" height="1.05"/>' for x in sorted(mirrored))
     # Built only from integers, never from the slug's text, so it is safe to mark safe.
     return mark_safe(
         f'<svg class="sprite" viewBox="-0.5 -0.5 {SPRITE_SIZE + 1} {SPRITE_SIZE + 1}" '

@@ -241,6 +241,7 @@ class TestAuthorPage:
         assert response.status_code == 200
         assert cards(response) == ["By Ada"]
         assertContains(response, '<h1 class="page-title">Ada Lovelace</h1>', html=True)
+        assertContains(response, '<span class="avatar" aria-hidden="true">AL</span>', html=True)
         assertContains(response, f"<title>Posts by Ada Lovelace — {SITE_NAME}</title>")
 
     def test_bylines_link_to_the_author(self, client, make_post):
@@ -293,7 +294,7 @@ class TestArchive:
 
 @pytest.mark.django_db
 class TestNotFoundPage:
-    def test_unknown_url_gets_the_friendly_404(self, client, settings, make_post):
+    def test_unknown_url_gets_the_friendly_404(self, client, settings, make_post, games):
         settings.DEBUG = False
         make_post("Something to read instead")
         response = client.get("/no/such/page/")
@@ -304,6 +305,7 @@ class TestNotFoundPage:
         # The full layout, sidebar included, so a lost reader has somewhere to go.
         assertContains(response, '<aside class="sidebar"', status_code=404)
         assertContains(response, "Something to read instead", status_code=404)
+        assertContains(response, '<a class="pill" href="/category/games/">Games</a>', html=True, status_code=404)
 
     def test_a_hidden_post_gets_the_same_friendly_404(self, client, settings, make_post):
         settings.DEBUG = False
