@@ -123,7 +123,7 @@ def posts_are_published(step):
         post = Post.objects.create(
             title=title,
             slug=row.get("slug") or slugify(title),
-            body=row.get("body") or f"<p>{title}: the whole story.</p>",
+            body=row.get("body") or "<p>The whole story, told in full.</p>",
             status=Post.Status.PUBLISHED,
             published_at=parse_when(row.get("published", ""), now - datetime.timedelta(minutes=index)),
             author=author,

@@ -377,7 +377,7 @@ def lettuce_snippets(steps: Iterable[BehaveStep]) -> str:
         seen.add(pattern)
         name = re.sub(r"\W+", "_", step.name.lower().replace('"', "")).strip("_")[:60]
         params = "".join(f", group{n}" for n in range(1, count + 1))
-        chunks.append(f"@step(r'{pattern}$')\ndef {name or 'undefined_step'}(step{params}):\n"
+        chunks.append(f"@step(r'^{pattern}$')\ndef {name or 'undefined_step'}(step{params}):\n"
                       "    assert False, 'This step must be implemented'\n")
     if not chunks:
         return ""

@@ -156,6 +156,7 @@ class BrowserSession:
         self.clean_path = clean_path
         self._driver: Any = None
         self._owned = False
+        self._used = False  # touched since the last reset: only then is there state to clear
 
     @property
     def started(self) -> bool:
@@ -163,6 +164,7 @@ class BrowserSession:
 
     @property
     def driver(self) -> Any:
+        self._used = True
         if self._driver is None:
             os.environ.setdefault("SE_OFFLINE", "true")
             self._driver = STARTERS[self.name](self.headless)
@@ -176,10 +178,11 @@ class BrowserSession:
             self.quit()
         self._driver = driver
         self._owned = False
+        self._used = True
 
     def reset(self) -> None:
         """Forget the scenario: cookies and storage of the site, then a blank page."""
-        if self._driver is None:
+        if self._driver is None or not self._used:
             return
         driver = self._driver
         if self.base_url:
@@ -193,6 +196,7 @@ class BrowserSession:
         # Cookies are per host, not per port: this also clears the live server's.
         driver.delete_all_cookies()
         driver.get("about:blank")
+        self._used = False
 
     def _on_site(self, driver: Any) -> bool:
         try:
@@ -231,6 +235,7 @@ class BrowserSession:
                 self._driver.quit()
         self._driver = None
         self._owned = False
+        self._used = False
 
 
 def slug(text: str, limit: int = 60) -> str:

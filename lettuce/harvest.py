@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import sys
 import tempfile
 import time
@@ -50,6 +51,7 @@ from lettuce.bridge import (
     TotalResult,
     import_file,
     lettuce_snippets,
+    load_step_files,
 )
 from lettuce.browser import BrowserSession, check_available, slug
 from lettuce.registry import call_hook
@@ -271,6 +273,12 @@ class Harvest:
         services = HarvestServices(django_side, roots, reports)
 
         with contextlib.ExitStack() as cleanup:
+            # A 404 is often what a scenario checks for: Django's "Not Found" warnings
+            # would only interleave with the report. Server errors (ERROR) still show.
+            request_log = logging.getLogger("django.request")
+            cleanup.callback(request_log.setLevel, request_log.level)
+            request_log.setLevel(logging.ERROR)
+
             test_runner = DiscoverRunner(interactive=False, verbosity=0)
             test_runner.setup_test_environment()
             cleanup.callback(test_runner.teardown_test_environment)
@@ -340,9 +348,12 @@ class Harvest:
             junit_dir = Path(junit_tmp) if options.xunit_file else None
             config = self.behave_configuration(roots, junit_dir)
             hooks = HarvestHooks(services)
-            runner = HarvestRunner(config, base_dir=self.base_dir,
-                                   step_folders=[root.step_folder for root in roots],
+            step_folders = [root.step_folder for root in roots]
+            runner = HarvestRunner(config, base_dir=self.base_dir, step_folders=step_folders,
                                    hooks=hooks)
+            # Step files load before before.harvest, so hooks they define see it too
+            # (Lettuce loaded them later, and such a hook silently never ran).
+            load_step_files(step_folders, self.base_dir)
             call_hook("before", "harvest", {
                 "options": options, "paths": [root.path for root in roots],
                 "tags": options.tags, "server": services.django_side.info,
@@ -359,7 +370,8 @@ class Harvest:
             self.stdout.write("\n" + snippets)
         if reports.folder is not None:
             self.stdout.write(
-                f"Screenshots and page sources of failing steps: {display_path(reports.folder)}\n"
+                f"Failing steps left a screenshot, the page source and a note in "
+                f"{display_path(reports.folder)}\n"
             )
         return HarvestResult(failed=bool(failed), total=total, failures_dir=reports.folder,
                              undefined_snippets=snippets)

@@ -24,6 +24,14 @@ class Command(BaseCommand):
         "through Nginx and memcached in front of a live server, with a headless browser."
     )
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        for action in parser._actions:  # Django's -v, read as Lettuce read it
+            if "--verbosity" in action.option_strings:
+                action.help = ("0: summary only, 1: a dot per scenario, 2: scenario names, "
+                               "3: every step (default)")
+        return parser
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.set_defaults(verbosity=3)  # Lettuce's harvest default: full output
         parser.add_argument("paths", nargs="*", metavar="PATH",
