@@ -15,6 +15,6 @@ urlpatterns = [
     # Usernames may hold "@", "." and "+", which <slug:> would not match.
     path("author/<str:username>/", views.author, name="author"),
     path("archive/<int:year>/<int:month>/", views.archive, name="archive"),
-    path("feed/", LatestPostsFeed(), name="feed"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("feed/", views.unpaginated(LatestPostsFeed()), name="feed"),
+    path("sitemap.xml", views.unpaginated(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
 ]

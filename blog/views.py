@@ -8,7 +8,9 @@ posts has exactly one URL per number instead of every junk value caching a copy 
 from __future__ import annotations
 
 import datetime
+import functools
 import re
+from collections.abc import Callable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import EmptyPage, Page, Paginator
@@ -41,6 +43,22 @@ def paginate(request: HttpRequest, posts: QuerySet) -> Page:
         raise Http404("There is no such page.") from error
 
 
+def unpaginated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Make ``?page=`` a 404 on a view that has no pages.
+
+    The page cache keeps ``page`` in its keys, so ``/posts/x/?page=N`` would otherwise store
+    one identical copy per N: a way to flush real pages out of memcached.
+    """
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if "page" in request.GET:
+            raise Http404("This page has no pages.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def home(request: HttpRequest) -> HttpResponse:
     """Show the newest posts, the first one on page 1 as the lead story."""
     depends_on(cache.ALL_POSTS)
@@ -51,6 +69,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "blog/home.html", context)
 
 
+@unpaginated
 def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Show one public post; a draft or a scheduled post is a 404 like a missing one."""
     post = get_object_or_404(

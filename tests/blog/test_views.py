@@ -97,6 +97,14 @@ class TestPagination:
         assert client.get(reverse("blog:category", args=["games"]), {"page": "2"}).status_code == 404
         assert client.get(reverse("blog:category", args=["games"]), {"page": "x"}).status_code == 404
 
+    @pytest.mark.parametrize("path", ["/posts/only-one/", "/feed/", "/sitemap.xml"])
+    def test_pages_without_pages_refuse_a_page_number(self, client, make_post, path):
+        # Each ?page=N would be one more identical copy in the page cache.
+        make_post(slug="only-one")
+        assert client.get(path).status_code == 200
+        assert client.get(path, {"page": "2"}).status_code == 404
+        assert client.get(path, {"page": "1"}).status_code == 404
+
     def test_single_page_has_no_pagination(self, client, make_post):
         make_post()
         assertNotContains(client.get("/"), 'class="pagination"')
