@@ -10,8 +10,8 @@
  *     and appends the next posts as cards, like the ones the server printed.
  *
  * Without JavaScript nothing here runs and the pages keep their pagination links.
- * API data only ever reaches the page as text (textContent) or as attributes whose
- * values are checked first: never through innerHTML.
+ * API data only ever reaches the page as text nodes or as attributes whose values are
+ * checked first: never as markup for the browser to parse.
  */
 (() => {
   "use strict";
