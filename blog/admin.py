@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from blog.models import Category, Post, Tag
 from blog.views import SITE_NAME
+from cachekeys.admin import CachedPagesMixin
 
 admin.site.site_header = f"{SITE_NAME} editors"
 admin.site.site_title = f"{SITE_NAME} admin"
@@ -21,7 +22,7 @@ admin.site.index_title = "Magazine"
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(CachedPagesMixin, admin.ModelAdmin):
     list_display = ["title", "status", "is_live", "published_at", "author", "category", "reading_time"]
     list_filter = ["status", "category", "tags", "author"]
     list_select_related = ["author", "category"]
@@ -29,13 +30,14 @@ class PostAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["tags"]
-    readonly_fields = ["reading_time", "created_at", "updated_at"]
+    readonly_fields = ["reading_time", "created_at", "updated_at", "cached_pages"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "body", "excerpt"]}),
         ("Publishing", {"fields": ["status", "published_at", "author", "category", "tags"]}),
-        ("Computed on save", {"classes": ["collapse"], "fields": readonly_fields}),
+        ("Computed on save", {"classes": ["collapse"], "fields": ["reading_time", "created_at", "updated_at"]}),
+        ("Page cache", {"classes": ["collapse"], "fields": ["cached_pages"]}),
     ]
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "unpublish", "purge_cached_pages"]
 
     @admin.display(boolean=True, description="Live")
     def is_live(self, post: Post) -> bool:
@@ -73,7 +75,7 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(CachedPagesMixin, admin.ModelAdmin):
     list_display = ["name", "parent", "slug", "post_count"]
     list_filter = ["parent"]
     list_select_related = ["parent"]
@@ -90,7 +92,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(CachedPagesMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "post_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -40,3 +40,16 @@ urlpatterns = [
     path("opt-in/", store_page(page)),
     path("stream/", streaming),
 ]
+
+
+def during_render(request):
+    """Stand-in for whatever a concurrent request does while this page renders."""
+
+
+def slow_page(request):
+    before = "page rendered from data read before the purge"
+    during_render(request)
+    return HttpResponse(before)
+
+
+urlpatterns.append(path("slow/", slow_page))
