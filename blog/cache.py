@@ -9,14 +9,17 @@ every page, so they are purged only when what they show really changed.
 """
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from cachekeys.conf import get_config
 from cachekeys.dependencies import instance_tag, track
 from cachekeys.purge import PurgeReport, purge_tags
+from cachekeys.records import ALL
 from cachekeys.tracking import tracker
 
 ALL_POSTS = "blog.posts:all"  # every list of public posts: home, its pages, feed, sitemap
@@ -61,6 +64,7 @@ class PostState:
     tag_ids: frozenset[int]
     listing: tuple  # what a post card, the sidebar or a neighbour link shows
     body_html: str
+    scheduled_for: datetime.datetime | None = None  # published, but its date is still ahead
 
     def lists(self) -> set[str]:
         return {
@@ -75,6 +79,10 @@ class PostState:
 
 def post_tags(pk: int, old: PostState | None, new: PostState | None) -> set[str]:
     """Return the tags of the pages a post's change from ``old`` to ``new`` reaches."""
+    if _scheduled_within_page_life(old, new):
+        # Pages stored now could outlive its publication; later ones are capped to it
+        # (EXPIRY_CAP). It will be in the sidebar of every page: purge them all.
+        return {ALL}
     shown = [state for state in (old, new) if state is not None and state.public]
     if not shown or old == new:
         return set()  # never visible, or nothing visible changed
@@ -86,6 +94,12 @@ def post_tags(pk: int, old: PostState | None, new: PostState | None) -> set[str]
             tags |= state.lists()
         tags |= {post_page(neighbour) for neighbour in _neighbour_ids(pk)}
     return tags
+
+
+def _scheduled_within_page_life(old: PostState | None, new: PostState | None) -> bool:
+    if new is None or new.scheduled_for is None or (old and old.scheduled_for == new.scheduled_for):
+        return False
+    return new.scheduled_for - timezone.now() < datetime.timedelta(seconds=get_config().timeout)
 
 
 @dataclass(frozen=True)
@@ -150,6 +164,7 @@ def post_state(pk: int) -> PostState | None:
         listing=(post.published_at, post.title, post.slug, post.excerpt, post.reading_time,
                  post.category_id, post.author_id),
         body_html=post.body_html,
+        scheduled_for=post.published_at if post.status == "published" and not post.is_public else None,
     )
 
 
