@@ -111,6 +111,7 @@ def import_export(
     cluster: Cluster = Cluster(1, 1),
     *,
     using: str | None = None,
+    purge_cache: bool = True,
     on_scan: Callable[[int], None] | None = None,
     on_post: Callable[[int], None] | None = None,
     on_scanned: Callable[[int], None] | None = None,
@@ -118,7 +119,9 @@ def import_export(
     """Import the posts of ``cluster`` from the export at ``path`` and return the counts.
 
     Raise ``parser.ExportError`` for a bad file and ``ImportFailure`` if the database
-    stays locked; in both cases nothing is committed. ``on_scan(bytes)``,
+    stays locked; in both cases nothing is committed. With ``purge_cache`` (the default)
+    the created and changed posts are purged from the page cache once, after the
+    commit; without, the caller must purge. ``on_scan(bytes)``,
     ``on_scanned(posts)`` and ``on_post(n)`` report progress.
     """
     started = time.monotonic()
@@ -130,7 +133,7 @@ def import_export(
         if on_scanned is not None:
             on_scanned(scan.posts)
         spool.seek(0)
-        _write(scan, _unspool(spool), report, using, on_post)
+        _write(scan, _unspool(spool), report, using, on_post, purge_cache)
     report.seconds = time.monotonic() - started
     return report
 
@@ -174,7 +177,8 @@ def _unspool(spool) -> Iterator[_Post]:
 
 # -- write ------------------------------------------------------------------------------
 
-def _write(scan: _Scan, items: Iterable[_Post], report: ImportReport, using: str, on_post) -> None:
+def _write(scan: _Scan, items: Iterable[_Post], report: ImportReport, using: str, on_post,
+           purge_cache: bool) -> None:
     waiting = time.monotonic()
     deadline = waiting + LOCK_PATIENCE
     while True:
@@ -194,7 +198,7 @@ def _write(scan: _Scan, items: Iterable[_Post], report: ImportReport, using: str
                     if on_post is not None:
                         on_post(len(batch))
                 changed = list(report.changed_ids)
-                if changed:
+                if changed and purge_cache:
                     transaction.on_commit(lambda: _timed_purge(changed, report), using=using)
             return
         except _Busy:

@@ -68,6 +68,11 @@ class TestImportFixture:
         assert per_save == []  # the save tracker was paused for the import...
         assert len(purges) == 1  # ...which purged its posts once, through blog.cache
 
+    def test_no_purge_option(self, purges, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            run(FIXTURES / "wxr-1.2.xml", "--no-purge")
+        assert Post.objects.count() == 5 and purges == []
+
     def test_post_fields(self, purges):
         run(FIXTURES / "wxr-1.2.xml")
         post = Post.objects.get(wordpress_id=101)

@@ -31,6 +31,12 @@ class Command(BaseCommand):
             help="Import only the I-th of N slices of the posts (by WordPress id); "
                  "N runs, one per slice, import every post once. Default: 1/1, all posts.",
         )
+        parser.add_argument(
+            "--no-purge", action="store_true",
+            help="Do not purge the imported posts from the page cache (by default each run "
+                 "purges them once, after its commit). Only for a site that serves no cached "
+                 "pages yet, or when you purge everything yourself afterwards.",
+        )
 
     def handle(self, *args, **options) -> None:
         path = options["file"]
@@ -49,7 +55,8 @@ class Command(BaseCommand):
             write_bar.reset(total=posts)
 
         try:
-            report = import_export(path, cluster, on_scan=scan_bar.update,
+            report = import_export(path, cluster, purge_cache=not options["no_purge"],
+                                   on_scan=scan_bar.update,
                                    on_scanned=scanned, on_post=write_bar.update)
         except ExportError as error:
             raise CommandError(f"import_wordpress: {error}; nothing was imported") from None
