@@ -8,7 +8,7 @@ runs it on behave through ``./manage.py harvest``:
 * ``lettuce.django.django_url``: an absolute URL on the site under test;
 * ``lettuce.webdriver``: the standard web steps, in ``lettuce_webdriver``'s phrasing.
 
-The glue to behave is ``lettuce.behave``; the run (test database, live server, Nginx and
+The glue to behave is ``lettuce.bridge``; the run (test database, live server, Nginx and
 memcached, browser) is ``lettuce.harvest``. Importing this package touches neither Django
 nor behave, so a ``terrain.py`` may import it first thing.
 """

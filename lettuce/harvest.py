@@ -285,16 +285,27 @@ class Harvest:
             old_config = test_runner.setup_databases(serialized_aliases=set())
             cleanup.callback(test_runner.teardown_databases, old_config)
 
+            # Step files load once the test database exists (a module that queries at
+            # import must not reach the real one) and before any hook can fire, so the
+            # runserver and harvest hooks they define run too (in Lettuce only
+            # terrain.py's did).
+            load_step_files([root.step_folder for root in roots], self.base_dir)
+
+            cleanup.callback(self._server_stopped, django_side)  # runs after the stop below
             django_side.start()
             cleanup.callback(django_side.stop)
             if django_side.info is not None:
-                cleanup.callback(call_hook, "after", "runserver", django_side.info)
                 call_hook("before", "runserver", django_side.info)
                 self._start_stack(services, cleanup)
 
             result = self._run_behave(roots, services, reports)
             call_hook("after", "harvest", result.total)
         return result
+
+    @staticmethod
+    def _server_stopped(django_side: DjangoSide) -> None:
+        if django_side.info is not None:
+            call_hook("after", "runserver", django_side.info)
 
     def _start_stack(self, services: HarvestServices, cleanup: contextlib.ExitStack) -> None:
         from cachekeys.testing import Stack
@@ -351,9 +362,6 @@ class Harvest:
             step_folders = [root.step_folder for root in roots]
             runner = HarvestRunner(config, base_dir=self.base_dir, step_folders=step_folders,
                                    hooks=hooks)
-            # Step files load before before.harvest, so hooks they define see it too
-            # (Lettuce loaded them later, and such a hook silently never ran).
-            load_step_files(step_folders, self.base_dir)
             call_hook("before", "harvest", {
                 "options": options, "paths": [root.path for root in roots],
                 "tags": options.tags, "server": services.django_side.info,

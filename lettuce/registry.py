@@ -10,7 +10,7 @@ or a step file that reached into them keeps working:
   even when its module is imported twice (Lettuce compared file and line).
 * ``call_hook(when, kind, *args)`` runs them in order and lets an exception through.
 
-Nothing here imports Django or behave: ``lettuce.behave`` adapts these to behave.
+Nothing here imports Django or behave: ``lettuce.bridge`` adapts these to behave.
 """
 from __future__ import annotations
 

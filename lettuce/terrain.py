@@ -1,6 +1,6 @@
 """``before`` and ``after``: Lettuce's hook decorators, registering into ``CALLBACK_REGISTRY``.
 
-``@before.each_scenario`` and friends behave as in Lettuce 0.2.23; ``lettuce.behave``
+``@before.each_scenario`` and friends behave as in Lettuce 0.2.23; ``lettuce.bridge``
 says when behave calls each one and with what.
 """
 from __future__ import annotations

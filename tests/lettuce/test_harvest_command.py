@@ -144,6 +144,12 @@ class TestThroughTheStack:
         assert '"nothing like this" is not in the page source' in note.read_text()
         assert png.name.startswith("01-every-scenario-starts-clean")
 
+    def test_server_hooks_run_around_the_server_and_each_request(self, run):
+        assert run.records[0] == "before.runserver True"
+        assert run.records[-1] == "after.runserver 127.0.0.1"
+        position = run.records.index("before.handle_request /admin/login/")
+        assert "after.handle_request /admin/login/" in run.records[position:]
+
     def test_with_xunit_writes_one_junit_file(self, run):
         root = ET.parse(run.xunit).getroot()
         assert root.tag == "testsuites"
