@@ -5,6 +5,7 @@ import functools
 import gzip
 import logging
 import random
+from collections.abc import Iterable
 
 from django.utils import timezone
 
