@@ -65,3 +65,18 @@ Feature: Cached pages come alive through the JSON API
     Then the post title should be "Patch notes explained"
     And I should not see "Edit this post"
     And I should not see "Logged in as"
+
+  Scenario: An editor logs out from the bar on a cached page
+    Given the following posts are published:
+      | title                 | slug        |
+      | Patch notes explained | patch-notes |
+    And the editor "erin" exists with password "correct horse battery"
+    When I log in as "erin"
+    And I visit "/posts/patch-notes/"
+    Then I should see "Logged in as erin"
+    When I press "Log out"
+    Then I should see "Thanks for spending some quality time with the web site today."
+    When I visit "/posts/patch-notes/"
+    Then the post title should be "Patch notes explained"
+    And I should not see "Logged in as"
+    And the page I am reading is the copy readers get from the cache
