@@ -6,6 +6,7 @@ Read through :func:`get_config`, which is cached and cleared on ``setting_change
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +61,14 @@ DEFAULTS: dict = {
     "NGINX_MEMCACHED_BUFFER": "64k",
     # The Nginx templates ``nginx_config`` renders.
     "NGINX_TEMPLATE_DIR": None,
+    # Coalescing (cachekeys.coalesce): readers that miss a page another request is
+    # rendering wait up to COALESCE_WAIT_SECONDS for it instead of rendering it again
+    # (0 turns coalescing off). Keep it well under Nginx's proxy_read_timeout (60 s).
+    "COALESCE_WAIT_SECONDS": 5.0,
+    # How long a render's claim lasts. Shorter than the wait, so when its render dies (a
+    # killed worker) one waiter takes over before the others give up and all render.
+    # A render slower than this is merely repeated once. Whole seconds (memcached's unit).
+    "CLAIM_SECONDS": 3,
 }
 
 
@@ -83,6 +92,8 @@ class Config:
     nginx_memcached_buffer: str
     nginx_template_dir: Path = field(default_factory=Path)
     expiry_cap_path: str | None = None
+    coalesce_wait_seconds: float = DEFAULTS["COALESCE_WAIT_SECONDS"]
+    claim_seconds: int = DEFAULTS["CLAIM_SECONDS"]
 
     def expiry_cap(self) -> int | None:
         if not self.expiry_cap_path:
@@ -120,7 +131,16 @@ def get_config() -> Config:
         nginx_memcached_buffer=str(merged["NGINX_MEMCACHED_BUFFER"]),
         nginx_template_dir=Path(template_dir),
         expiry_cap_path=merged["EXPIRY_CAP"],
+        coalesce_wait_seconds=_seconds(merged, "COALESCE_WAIT_SECONDS", minimum=0),
+        claim_seconds=math.ceil(_seconds(merged, "CLAIM_SECONDS", minimum=1)),
     )
+
+
+def _seconds(merged: dict, name: str, minimum: float) -> float:
+    value = merged[name]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+        raise ImproperlyConfigured(f"CACHEKEYS['{name}'] must be a number of seconds >= {minimum}.")
+    return value
 
 
 def store_rules(config: Config) -> Rules:

@@ -4,7 +4,9 @@ Nginx answers hits itself; a request reaches this middleware only on a miss or a
 Nginx's cache location sends the key it looked up (``X-Cache-Key``) and the raw request
 URI (``X-Request-URI``); a page is stored only under that very key (see
 ``cachekeys.policy``), and every response says which way it went: ``X-Cache: MISS``
-(rendered and stored) or ``X-Cache: BYPASS`` (rendered, not stored, ``X-Cache-Reason``).
+(rendered and stored), ``X-Cache: BYPASS`` (rendered, not stored, ``X-Cache-Reason``) or
+``X-Cache: COALESCED`` (not rendered: another request rendered and stored it meanwhile,
+see ``cachekeys.coalesce``).
 
 Place it above SessionMiddleware, CsrfViewMiddleware and anything else that may set a
 cookie, so it sees the final response (system check ``cachekeys.E002``).
@@ -16,15 +18,16 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from cachekeys.conf import get_config, store_rules
+from cachekeys.coalesce import Coalescer, coalescible
+from cachekeys.conf import Config, get_config, store_rules
 from cachekeys.decorators import STORE_ATTRIBUTE
 from cachekeys.dependencies import collecting
-from cachekeys.keys import normalize_host
+from cachekeys.keys import content_type_for, normalize_host
 from cachekeys.policy import Exchange, refusal
-from cachekeys.records import page_tag, take_ticket
-from cachekeys.store import expiry, store_guarded
+from cachekeys.records import RenderTicket, page_tag, take_ticket
+from cachekeys.store import expiry, get_pool, store_guarded
 
 logger = logging.getLogger("cachekeys")
 
@@ -59,6 +62,33 @@ def exchange_from(request: HttpRequest, response: HttpResponseBase) -> Exchange:
     )
 
 
+def coalescing_key(request: HttpRequest, config: Config) -> str | None:
+    """Return the key this request may coalesce on, or ``None`` when it renders alone."""
+    if config.coalesce_wait_seconds <= 0:
+        return None
+    key = request.META.get("HTTP_X_CACHE_KEY") or None
+    uri = request.META.get("HTTP_X_REQUEST_URI") or None
+    if coalescible(request.method or "", key, _host(request), uri, config.key_prefix):
+        return key
+    return None
+
+
+def coalesced_response(request: HttpRequest, body: bytes, config: Config) -> HttpResponse:
+    """Answer with a page another request stored, labelled as a hit on it would be."""
+    # Imported here: it builds a test request, which only this rare answer needs.
+    from cachekeys.nginx import security_headers
+
+    uri = request.META["HTTP_X_REQUEST_URI"]
+    response = HttpResponse(body, content_type=content_type_for(
+        uri, config.content_types, config.default_content_type))
+    # The middleware below this one never sees this answer; Nginx adds the same headers
+    # to a hit, computed by the same function.
+    for name, value in security_headers():
+        response.headers.setdefault(name, value)
+    response["X-Cache"] = "COALESCED"
+    return response
+
+
 class PageCacheMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -67,9 +97,30 @@ class PageCacheMiddleware:
         # Only Nginx's cache location names a key; other requests are never stored, so
         # they skip the bookkeeping.
         ticket = take_ticket() if request.META.get("HTTP_X_CACHE_KEY") else None
+        config = get_config()
+        key = coalescing_key(request, config) if ticket is not None else None
+        if key is None:
+            return self.render(request, ticket, config)[0]  # nothing another render could share
+        coalescer = Coalescer(get_pool(config), config.claim_seconds, config.coalesce_wait_seconds)
+        outcome = coalescer.claim_or_wait(key, ticket.sequence)
+        if outcome.body is not None:
+            return coalesced_response(request, outcome.body, config)  # rendered meanwhile
+        if not outcome.holding:
+            return self.render(request, ticket, config)[0]  # memcached down, or waited enough
+        # This request renders for every reader waiting on the claim: tell them how it went.
+        try:
+            response, stored = self.render(request, ticket, config)
+        except BaseException:
+            coalescer.release(key)  # let a waiter take over now rather than at expiry
+            raise
+        coalescer.settle(key, ticket.sequence, response.content if stored else None)
+        return response
+
+    def render(self, request: HttpRequest, ticket: RenderTicket | None,
+               config: Config) -> tuple[HttpResponseBase, bool]:
+        """Render the page and store it if the rules allow; return it and whether it was."""
         with collecting() as tags:
             response = self.get_response(request)
-        config = get_config()
         exchange = exchange_from(request, response)
         reason = refusal(exchange, store_rules(config))
         if reason is None and ticket is not None:
@@ -80,4 +131,4 @@ class PageCacheMiddleware:
         response["X-Cache"] = "MISS" if reason is None else "BYPASS"
         if reason is not None:
             response["X-Cache-Reason"] = reason
-        return response
+        return response, reason is None

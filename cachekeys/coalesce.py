@@ -1,0 +1,231 @@
+"""One render per cold page, however many readers miss it at once.
+
+Nginx sends every reader that misses to Django, so a page that is cold (new, expired or
+just purged) and popular would be rendered once per reader until the first render is
+stored. Instead, each such request tries to take a *claim* next to the page: memcached
+``add`` of ``claim:<key>`` on the node that holds the page. ``add`` is atomic, so one
+request wins and renders; the others poll memcached until the page appears and answer
+with its bytes (``X-Cache: COALESCED``).
+
+The claim's value says what its holder is doing, with the render ticket it took when it
+started (``cachekeys.records``), so a waiter never serves a page older than a purge it has
+already seen:
+
+``rendering <seq>``
+    A render with ticket ``seq`` is under way. It expires after ``CLAIM_SECONDS``, so a
+    holder that dies (a killed worker) stops blocking anyone.
+``stored <seq> <md5>``
+    That render stored the page whose body has this md5. Kept ``VERDICT_SECONDS`` for
+    the readers Nginx had already sent on before the page landed.
+``unstored <seq>``
+    That render's page was not stored (a 404, too large, purged during its render):
+    readers render their own at once instead of queueing behind one another.
+
+A waiter serves the page only if the claim vouches for those very bytes and its render's
+ticket is no older than the waiter's (:func:`next_step`). Anything else (memcached down,
+a claim never resolving within ``COALESCE_WAIT_SECONDS``) ends in the request rendering
+the page itself, as it would without coalescing: a reader never gets an error from here.
+"""
+from __future__ import annotations
+
+import enum
+import gzip
+import hashlib
+import logging
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from cachekeys.keys import page_key
+from cachekeys.pool import MemcachedPool, NodeUnavailable
+
+logger = logging.getLogger("cachekeys")
+
+CLAIM_PREFIX = "claim:"
+# First poll after this long, then twice as long each time up to POLL_MAX: a page
+# renders in tens of milliseconds, and 32 waiters at 20 polls/s is nothing to memcached.
+POLL_FIRST = 0.005
+POLL_MAX = 0.05
+# How long a finished render's verdict stays. Readers Nginx sent on before the page was
+# stored may sit in gunicorn's backlog for a while; Nginx gives up on them after its
+# proxy_read_timeout (60 s), so none is still coming after that.
+VERDICT_SECONDS = 60
+
+
+class State(enum.Enum):
+    RENDERING = "rendering"
+    STORED = "stored"
+    UNSTORED = "unstored"
+
+
+@dataclass(frozen=True)
+class Claim:
+    state: State
+    sequence: int  # the holder's render ticket (the last purge it had seen)
+    digest: str = ""  # md5 of the uncompressed body it stored (STORED only)
+
+    def encode(self) -> bytes:
+        parts = [self.state.value, str(self.sequence)] + ([self.digest] if self.digest else [])
+        return " ".join(parts).encode("ascii")
+
+    def vouches_for(self, body: bytes | None) -> bool:
+        """Return whether ``body`` is the very page this claim's render stored."""
+        return self.state is State.STORED and body is not None and body_digest(body) == self.digest
+
+
+class Step(enum.Enum):
+    SERVE = "serve"  # a render at least as fresh as this request's stored the page
+    TAKE = "take"  # nobody renders for this request: try to become the one who does
+    WAIT = "wait"  # a render is under way: look again shortly
+    RENDER = "render"  # render without a claim, as if there were no coalescing
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a request does after :meth:`Coalescer.claim_or_wait`."""
+
+    body: bytes | None = None  # the stored page, uncompressed, when it may be served
+    holding: bool = False  # this request holds the claim: it must settle it
+
+
+def claim_key(key: str) -> str:
+    # A page key is 32 hex digits: the claim key stays far below memcached's 250 bytes.
+    return CLAIM_PREFIX + key
+
+
+def body_digest(body: bytes) -> str:
+    return hashlib.md5(body, usedforsecurity=False).hexdigest()
+
+
+def decode(raw: bytes | None) -> Claim | None:
+    """Read a claim value; ``None`` for an absent or unreadable one (nobody holds it)."""
+    if raw is None:
+        return None
+    try:
+        state, sequence, *digest = raw.decode("ascii").split()
+        return Claim(State(state), int(sequence), digest[0] if digest else "")
+    except (UnicodeDecodeError, ValueError, IndexError):
+        return None
+
+
+def coalescible(method: str, nginx_key: str | None, host: str, request_uri: str | None,
+                prefix: str) -> bool:
+    """Return whether a request may take part: a GET Nginx sent as a miss, for a storable key.
+
+    HEAD bodies are never stored, and a key that disagrees with the request (a client
+    talking to gunicorn directly) would never be stored either: nothing to wait for.
+    """
+    if method != "GET" or not nginx_key or request_uri is None:
+        return False
+    return page_key(host, request_uri, prefix) == nginx_key
+
+
+def next_step(claim: Claim | None, body: bytes | None, sequence: int, waited_out: bool) -> Step:
+    """Decide what a request with ticket ``sequence`` does, given the claim and the page.
+
+    ``body`` is the page's uncompressed bytes as memcached holds them now, if any;
+    ``waited_out`` says the request has waited ``COALESCE_WAIT_SECONDS`` already.
+    """
+    if claim is None:
+        return Step.TAKE  # never taken, expired, or its holder gave it up
+    if claim.state is State.RENDERING:
+        return Step.RENDER if waited_out else Step.WAIT
+    if claim.sequence < sequence:
+        return Step.TAKE  # that render began before a purge this request has seen
+    if claim.vouches_for(body):
+        return Step.SERVE
+    if claim.state is State.UNSTORED:
+        return Step.RENDER  # its page could not be stored; this one will not be either
+    return Step.TAKE  # stored, then purged, evicted or overwritten
+
+
+def poll_delays(first: float = POLL_FIRST, most: float = POLL_MAX) -> Iterator[float]:
+    delay = first
+    while True:
+        yield delay
+        delay = min(delay * 2, most)
+
+
+def uncompressed(value: bytes | None) -> bytes | None:
+    """Return the page a stored (gzip) value holds, or ``None`` if it holds none."""
+    if value is None:
+        return None
+    try:
+        return gzip.decompress(value)
+    except (OSError, EOFError, zlib.error):
+        return None  # not ours; the claim cannot vouch for it
+
+
+class Coalescer:
+    """The memcached side: take, watch and settle claims on the page key's node."""
+
+    def __init__(self, pool: MemcachedPool, claim_seconds: int, wait_seconds: float,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.pool = pool
+        self.claim_seconds = claim_seconds
+        self.wait_seconds = wait_seconds
+        self.clock = clock
+        self.sleep = sleep
+
+    def _on_node(self, key: str, method: str, *args, **kwargs):
+        # The claim lives on the page's own node, so one round trip reads both, and the
+        # claim follows the page when Nginx and Django fail over to the next node.
+        server = self.pool.node_for(key)
+        if server is None:
+            raise NodeUnavailable(key)
+        return self.pool._call(server, method, *args, **kwargs)
+
+    def claim_or_wait(self, key: str, sequence: int) -> Outcome:
+        """Take the claim on ``key``, or wait for the page another request renders."""
+        deadline = self.clock() + self.wait_seconds
+        delays = poll_delays()
+        try:
+            while True:
+                found = self._on_node(key, "gets_many", [key, claim_key(key)])
+                page, _ = found.get(key, (None, None))
+                raw, token = found.get(claim_key(key), (None, None))
+                claim, body = decode(raw), uncompressed(page)
+                waited_out = self.clock() >= deadline
+                step = next_step(claim, body, sequence, waited_out)
+                if step is Step.SERVE:
+                    return Outcome(body=body)
+                if step is Step.RENDER:
+                    return Outcome()
+                if step is Step.TAKE and self._take(key, sequence, raw, token):
+                    return Outcome(holding=True)
+                if waited_out:
+                    return Outcome()  # lost the race to take it, and no time left to wait
+                self.sleep(min(next(delays), max(0.0, deadline - self.clock())))
+        except NodeUnavailable:
+            return Outcome()  # no memcached, no coalescing: render as if it did not exist
+
+    def _take(self, key: str, sequence: int, raw: bytes | None, token: bytes | None) -> bool:
+        value = Claim(State.RENDERING, sequence).encode()
+        # noreply=False everywhere: with noreply, pymemcache reports every add as won.
+        if raw is None:
+            return bool(self._on_node(key, "add", claim_key(key), value,
+                                      expire=self.claim_seconds, noreply=False))
+        # Replace a finished claim only if nobody replaced it since we read it.
+        return bool(self._on_node(key, "cas", claim_key(key), value, token,
+                                  expire=self.claim_seconds, noreply=False))
+
+    def settle(self, key: str, sequence: int, stored_body: bytes | None) -> None:
+        """Say how the held claim's render ended: the page it stored, or none."""
+        if stored_body is None:
+            claim = Claim(State.UNSTORED, sequence)
+        else:
+            claim = Claim(State.STORED, sequence, body_digest(stored_body))
+        try:
+            self._on_node(key, "set", claim_key(key), claim.encode(),
+                          expire=VERDICT_SECONDS, noreply=False)
+        except NodeUnavailable:
+            pass  # the claim expires on its own; waiters render after it
+
+    def release(self, key: str) -> None:
+        """Give up a held claim without a verdict (the render raised)."""
+        try:
+            self._on_node(key, "delete", claim_key(key), noreply=False)
+        except NodeUnavailable:
+            pass
