@@ -173,7 +173,7 @@ class TestRunClusters:
         assert list(worker.output.iterdir()) == []  # a success leaves no output behind
 
     def test_pool_bounds_concurrency(self, worker):
-        worker(4, 2, SLEEP="0.4")
+        worker(4, 2, SLEEP="1.0")
         starts = sorted(float((worker.work / f"start-{i}").read_text()) for i in range(1, 5))
         ends = sorted(float(line.split()[1]) for line in (worker.work / "done").read_text().splitlines())
         events = sorted([(t, 1) for t in starts] + [(t, -1) for t in ends])
@@ -182,7 +182,7 @@ class TestRunClusters:
             running += step
             peak = max(peak, running)
         assert peak == 2
-        assert ends[-1] - starts[0] < 4 * 0.4  # really in parallel
+        assert ends[-1] - starts[0] < 3.5  # really in parallel: one at a time takes 4 s
 
     def test_rerun_skips_finished_clusters(self, worker):
         worker(3, 3)
