@@ -452,14 +452,14 @@ class HarvestHooks:
 
     # -- features and apps -------------------------------------------------------------
     def before_feature(self, context: Any, feature: Any) -> None:
+        world._push()  # first: behave calls after_feature even if a hook below fails
         app = self.services.app_for(feature.filename)
         if app is not self.current_app:
             self._leave_app()
+            self.current_app = app
             if app is not None:
                 call_hook("before_each", "app", app)
-            self.current_app = app
         self.app_features.append(feature)
-        world._push()
         call_hook("before_each", "feature", feature)
 
     def after_feature(self, context: Any, feature: Any) -> None:

@@ -2,18 +2,21 @@
 
 The order, and what each hook sees:
 
-1. ``terrain.py`` (next to ``manage.py``) is imported: its hooks register.
-2. Django's test environment and test database are set up (``DiscoverRunner``).
-3. Unless ``-S``: one live server (``lettuce.server``), then ``cachekeys.testing.Stack``
-   in front of it: a private memcached and a standalone Nginx. Django is pointed at that
-   memcached with ``override_settings(CACHEKEYS=...)``, so the pages it stores are the
-   ones Nginx serves. ``before.runserver(server)`` runs once the server is up.
+1. The feature folders are found (``features/`` next to ``manage.py``, then each
+   installed app's ``features/``, or the paths given), and ``terrain.py`` (next to
+   ``manage.py``) is imported: its hooks register.
+2. Django's test environment and test database are set up (``DiscoverRunner``), then
+   every ``*.py`` under the feature folders is imported: step definitions and hooks.
+3. Unless ``-S``: one live server (``lettuce.server``), ``before.runserver(server)``, then
+   ``cachekeys.testing.Stack`` in front of it: a private memcached and a standalone Nginx.
+   Django is pointed at that memcached with ``override_settings(CACHEKEYS=...)``, so the
+   pages it stores are the ones Nginx serves.
 4. ``world.base_url`` is Nginx's URL (relative URLs in steps resolve against it),
    ``world.live_server_url`` Django's own; ``world.browser`` starts on first use.
 5. ``before.harvest(variables)``; behave runs the features (``lettuce.bridge``);
    ``after.harvest(total)``.
 6. Teardown in reverse, whatever happened: browser, Nginx and memcached, settings, live
-   server (``after.runserver``), test database.
+   server (then ``after.runserver``), test database.
 
 Each scenario starts clean: memcached flushed (a page cached by one scenario must not
 answer the next), Django's caches cleared, browser cookies and storage deleted, and the
@@ -176,10 +179,14 @@ class HarvestServices(RunServices):
         self.reports = reports
         self.stack: Any = None
         self.browser: BrowserSession | None = None
-        self._base_url: str | None = None
+
+    def use_stack(self, stack: Any, browser: BrowserSession) -> None:
+        """Serve the scenarios through ``stack`` (Nginx, memcached) with ``browser``."""
+        self.stack = stack
+        self.browser = browser
 
     def base_url(self) -> str | None:
-        return self._base_url
+        return self.stack.base_url if self.stack is not None else None
 
     def test_case(self) -> Any:
         return self.django_side.case_class()
@@ -319,12 +326,10 @@ class Harvest:
         override.enable()
         cleanup.callback(override.disable)
         cleanup.enter_context(stack)
-        services.stack = stack
-        services._base_url = stack.base_url
 
         browser = BrowserSession(self.options.browser, self.options.headless,
                                  base_url=stack.base_url, clean_path=settings.STATIC_URL)
-        services.browser = browser
+        services.use_stack(stack, browser)
         world._use_browser(browser)
         cleanup.callback(world._use_browser, None)
         cleanup.callback(browser.quit)
