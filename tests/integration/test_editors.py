@@ -23,8 +23,9 @@ def log_in(base_url: str, username: str, password: str) -> urllib.request.Opener
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
     data = urllib.parse.urlencode({"username": username, "password": password,
                                    "csrfmiddlewaretoken": token, "next": "/admin/"}).encode()
+    # A browser sends Origin with the port: Django's CSRF check must see the same host.
     browser.open(urllib.request.Request(f"{base_url}/admin/login/", data=data,
-                                        headers={"Referer": f"{base_url}/admin/login/"}))
+                                        headers={"Referer": f"{base_url}/admin/login/", "Origin": base_url}))
     assert any(cookie.name == "sessionid" for cookie in jar), "login failed"
     return browser
 

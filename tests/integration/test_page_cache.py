@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from cachekeys.keys import page_key
 from cachekeys.store import get_pool
-from tests.factories import make_post
+from tests.factories import make_post, make_user
 from tests.http import fetch, raw_request
 
 pytestmark = pytest.mark.integration
@@ -119,10 +119,11 @@ class TestAwkwardUris:
         assert stored(page_key("site.test", "/posts/hello-world/?page=\xc3\xa9")) is None
 
     def test_percent_encoded_utf8_is_cached(self, stack):
-        make_post("Café", slug="cafe")
-        first = fetch(stack.base_url, "/posts/cafe/?page=%C3%A9", host="site.test")
-        second = fetch(stack.base_url, "/posts/cafe/?page=%C3%A9", host="site.test")
-        assert (first.header("X-Cache"), second.header("X-Cache")) == ("MISS", "HIT")
+        make_post("Café", slug="cafe", author=make_user("zoë"))
+        first = fetch(stack.base_url, "/author/zo%C3%AB/", host="site.test")
+        second = fetch(stack.base_url, "/author/zo%C3%AB/", host="site.test")
+        assert (first.status, first.header("X-Cache"), second.header("X-Cache")) == (200, "MISS", "HIT")
+        assert stored(page_key("site.test", "/author/zo%C3%AB/")) is not None
 
 
 class TestBypass:
@@ -163,6 +164,13 @@ class TestBypass:
 
 
 class TestHosts:
+    def test_django_sees_the_port_the_client_used(self, stack, post):
+        port = stack.base_url.rsplit(":", 1)[1]
+        feed = fetch(stack.base_url, "/feed/", host=f"site.test:{port}")
+        assert f"http://site.test:{port}/posts/hello-world/".encode() in feed.body
+        again = fetch(stack.base_url, "/feed/", host=f"site.test:{port}")
+        assert again.header("X-Cache") == "HIT"
+
     @pytest.mark.parametrize("host", ["evil.test", "site.test.evil.test", "localhost.evil"])
     def test_unknown_hosts_are_refused_and_store_nothing(self, stack, post, host):
         page = fetch(stack.base_url, "/", host=host)
