@@ -20,9 +20,9 @@ Feature: Editors publish through the admin
   Scenario: A wrong password keeps the editor out
     Given I am at "/admin/"
     When I fill in the following:
-      | field    | value          |
-      | username | erin           |
-      | Password | horse battery  |
+      | field       | value         |
+      | username    | erin          |
+      | id_password | horse battery |
     And I press "Log in"
     Then I should see "Please enter the correct username and password for a staff account."
     And I should be at "/admin/login/"

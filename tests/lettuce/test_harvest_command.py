@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -176,6 +177,22 @@ class TestDiscovery:
         [root] = discover_feature_roots(tmp_path)
         assert root.path == tmp_path / "features" and root.app is None
         assert discover_feature_roots(tmp_path, only_apps=["blog"]) == []
+
+    def test_each_apps_features_folder_is_a_root_and_apps_can_be_avoided(self, tmp_path, monkeypatch):
+        from django.apps import apps
+
+        configs = []
+        for label in ("shop", "news"):
+            (tmp_path / label / "features").mkdir(parents=True)
+            (tmp_path / label / "features" / f"{label}.feature").write_text("Feature: X\n")
+            configs.append(SimpleNamespace(label=label, name=f"site.{label}", path=str(tmp_path / label),
+                                           module=f"module {label}"))
+        monkeypatch.setattr(apps, "get_app_configs", lambda: configs)
+        project = tmp_path / "project"
+        assert [(root.path.parent.name, root.app) for root in discover_feature_roots(project)] == [
+            ("shop", "module shop"), ("news", "module news")]
+        assert [root.app for root in discover_feature_roots(project, only_apps=["news"])] == ["module news"]
+        assert [root.app for root in discover_feature_roots(project, avoid_apps=["site.shop"])] == ["module news"]
 
     def test_a_folder_without_feature_files_is_not_a_root(self, tmp_path):
         (tmp_path / "features").mkdir()
