@@ -36,10 +36,15 @@ def app_env(stack: Stack) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def running_site(memcached_nodes: int = 1, app_servers: int = 1) -> Iterator[Stack]:
-    """Nginx and memcached in front of gunicorn app servers reading the test database."""
+def running_site(memcached_nodes: int = 1, app_servers: int = 1, workers: int = 2) -> Iterator[Stack]:
+    """Nginx and memcached in front of gunicorn app servers reading the test database.
+
+    ``workers`` is per app server: concurrency tests need more requests in Django at
+    once than the default two sync workers take.
+    """
     stack = Stack(memcached_nodes=memcached_nodes)
-    apps = [Gunicorn(env={}, log=Path(stack.run_dir) / f"gunicorn-{i}.log") for i in range(app_servers)]
+    apps = [Gunicorn(env={}, log=Path(stack.run_dir) / f"gunicorn-{i}.log", workers=workers)
+            for i in range(app_servers)]
     stack.set_app([app.address for app in apps])
     with stack, contextlib.ExitStack() as running:
         for app in apps:
