@@ -28,7 +28,9 @@ def public_posts() -> PostQuerySet:
 def latest_posts(limit: int = 5) -> list[Post]:
     """Return the ``limit`` newest public posts."""
     depends_on(cache.LATEST_POSTS)
-    return list(public_posts()[:limit])
+    # Only what the sidebar shows: a joined category or author would tag every page with
+    # it, and renaming one would purge pages that never print its name.
+    return list(Post.objects.public().only("title", "slug", "published_at")[:limit])
 
 
 def popular_tags(limit: int = 12) -> list[Tag]:
