@@ -15,7 +15,7 @@ RUN_DIR ?= /tmp/magazine-run-$(shell id -u)
 export MEMCACHED_SERVERS ?= 127.0.0.1:$(MEMCACHED_PORT)
 export STATIC_ROOT ?= $(RUN_DIR)/static
 
-.PHONY: setup run test test-unit test-integration harvest bench clean
+.PHONY: setup run test test-unit test-integration test-postgres harvest bench clean
 
 setup: $(VENV)/.installed
 	@bash deploy/install-packages.sh
@@ -36,7 +36,17 @@ run: setup var/secret_key
 
 test: setup
 	$(PY) -m pytest
+	$(MAKE) -s test-postgres
 	$(MAKE) -s harvest
+
+# The cache and integration tests again on PostgreSQL, what several app servers share in
+# production: a private server on a free port in its own folder under /tmp (two runs at
+# once do not meet), stopped by the trap even when the tests fail.
+test-postgres: setup
+	@bash deploy/install-packages.sh postgresql
+	@export PG_TEST_DIR=$$(mktemp -d /tmp/magazine-pg-XXXXXX); trap 'bash tests/postgres.sh stop' EXIT; \
+	  url=$$(bash tests/postgres.sh start) && echo "PostgreSQL pass on $$url" && \
+	  DATABASE_URL=$$url $(PY) -m pytest tests/cachekeys tests/integration
 
 harvest: setup
 	DEBUG=0 SECRET_KEY=harvest-only $(MANAGE) harvest --settings=tests.settings

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -18,11 +19,12 @@ def database_url() -> str:
     settings_dict = connection.settings_dict
     if settings_dict["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{settings_dict['NAME']}"
-    user, password = settings_dict["USER"], settings_dict["PASSWORD"]
-    credentials = f"{user}:{password}@" if user else ""
+    # NAME is the test database (test_<name>) by now: pytest-django created it.
+    user, password = quote(settings_dict["USER"] or "", safe=""), quote(settings_dict["PASSWORD"] or "", safe="")
+    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
     host = settings_dict["HOST"] or "localhost"
     port = f":{settings_dict['PORT']}" if settings_dict["PORT"] else ""
-    return f"postgres://{credentials}{host}{port}/{settings_dict['NAME']}"
+    return f"postgres://{credentials}{host}{port}/{quote(settings_dict['NAME'], safe='')}"
 
 
 def app_env(stack: Stack) -> dict[str, str]:
