@@ -1,7 +1,9 @@
 """System checks for settings Nginx and Django must agree on (ids listed in the README)."""
 from __future__ import annotations
 
+import ipaddress
 import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Warning
@@ -37,6 +39,7 @@ def check_settings(app_configs=None, **kwargs) -> list:
         *_check_servers(config.servers),
         *_check_prefix(config.key_prefix),
         *_check_nginx_values(config),
+        *_check_first_tier(config),
     ]
 
 
@@ -100,3 +103,60 @@ def _check_nginx_values(config) -> list:
         errors.append(Warning("CACHEKEYS['TIMEOUT'] is over 30 days; memcached caps it there.",
                               id="cachekeys.W001"))
     return errors
+
+
+# E020-E029: the first tier in Nginx and its purges (cachekeys.tier), cache_warm.
+def _check_first_tier(config) -> list:
+    errors = [*_check_purge_urls(config.nginx_purge_urls), *_check_purge_allow(config.nginx_purge_allow)]
+    for name, value in (("NGINX_FIRST_TIER_TTL", config.nginx_first_tier_ttl),
+                        ("NGINX_FIRST_TIER_MB", config.nginx_first_tier_mb)):
+        if not _positive_number(value):
+            errors.append(Error(f"CACHEKEYS['{name}'] is {value!r}, not a positive number.",
+                                hint="E.g. 1.0 (seconds) and 32 (megabytes per Nginx worker).",
+                                id="cachekeys.E022"))
+    ttl = config.nginx_first_tier_ttl
+    if config.nginx_first_tier and _positive_number(ttl) and ttl > 5:
+        errors.append(Warning(f"CACHEKEYS['NGINX_FIRST_TIER_TTL'] is {ttl} s: a page may outlive its "
+                              "memcached expiry by that much (a scheduled post shows up that late).",
+                              hint="A second is enough for a first tier to absorb the load.",
+                              id="cachekeys.W020"))
+    if config.nginx_first_tier and not config.nginx_purge_urls:
+        errors.append(Error("CACHEKEYS['NGINX_FIRST_TIER'] is on but NGINX_PURGE_URLS lists no Nginx: "
+                            "every save would wait out the first tier's TTL.",
+                            hint="List each Nginx's purge location, e.g. http://10.0.0.5/_cachekeys/purge.",
+                            id="cachekeys.E020"))
+    return errors
+
+
+def _positive_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def _check_purge_urls(urls) -> list:
+    bad = [url for url in urls if not _is_http_url(url)]
+    if bad:
+        return [Error(f"CACHEKEYS['NGINX_PURGE_URLS'] holds {', '.join(map(repr, bad))}, not http://host[:port]/path.",
+                      hint="Name each Nginx by the address the app servers reach it at.", id="cachekeys.E021")]
+    return []
+
+
+def _is_http_url(url) -> bool:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme == "http" and bool(parts.hostname) and parts.path.startswith("/") and (
+            parts.port is None or parts.port > 0)
+    except (TypeError, ValueError):  # not a string, or a port out of range
+        return False
+
+
+def _check_purge_allow(addresses) -> list:
+    bad = []
+    for address in addresses:
+        try:
+            ipaddress.ip_network(address, strict=False)
+        except (TypeError, ValueError):
+            bad.append(address)
+    if bad:
+        return [Error(f"CACHEKEYS['NGINX_PURGE_ALLOW'] holds {', '.join(map(repr, bad))}, not an IP address or network.",
+                      hint="Write addresses like 10.0.0.5 or 10.0.0.0/24.", id="cachekeys.E023")]
+    return []

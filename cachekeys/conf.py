@@ -69,6 +69,26 @@ DEFAULTS: dict = {
     # killed worker) one waiter takes over before the others give up and all render.
     # A render slower than this is merely repeated once. Whole seconds (memcached's unit).
     "CLAIM_SECONDS": 3,
+    # The first tier (deploy/nginx/first_tier.lua): each Nginx worker keeps the pages it
+    # serves in its own memory for at most NGINX_FIRST_TIER_TTL seconds, so a hit costs no
+    # round trip to memcached. Every purge then reaches every Nginx in NGINX_PURGE_URLS
+    # after memcached's deletes and before the save returns; an Nginx that cannot be
+    # reached is waited out (TTL). Off by default: it needs each Nginx's purge URL listed.
+    "NGINX_FIRST_TIER": False,
+    # Also the most a page can outlive its memcached expiry (a scheduled post shows up that
+    # much later on a page read just before its time); purges are not delayed by it.
+    "NGINX_FIRST_TIER_TTL": 1.0,
+    "NGINX_FIRST_TIER_MB": 32,  # per worker; past it, expired pages go, then all
+    # Each Nginx's purge location, e.g. "http://10.0.0.5/_cachekeys/purge".
+    "NGINX_PURGE_URLS": [],
+    # Addresses (IP or CIDR) Nginx takes purges from besides loopback: the app servers.
+    "NGINX_PURGE_ALLOW": [],
+    "NGINX_PURGE_TIMEOUT": 0.5,  # seconds per Nginx; a slower one is waited out instead
+    # cache_warm: the Nginx it asks (default Host: this URL's), the sitemap it reads there,
+    # and the paths it fetches besides the sitemap's.
+    "WARM_BASE_URL": "http://127.0.0.1:8000",
+    "WARM_SITEMAP": "/sitemap.xml",
+    "WARM_PATHS": ["/"],
 }
 
 
@@ -94,6 +114,15 @@ class Config:
     expiry_cap_path: str | None = None
     coalesce_wait_seconds: float = DEFAULTS["COALESCE_WAIT_SECONDS"]
     claim_seconds: int = DEFAULTS["CLAIM_SECONDS"]
+    nginx_first_tier: bool = False
+    nginx_first_tier_ttl: float = DEFAULTS["NGINX_FIRST_TIER_TTL"]
+    nginx_first_tier_mb: float = DEFAULTS["NGINX_FIRST_TIER_MB"]
+    nginx_purge_urls: tuple[str, ...] = ()
+    nginx_purge_allow: tuple[str, ...] = ()
+    nginx_purge_timeout: float = DEFAULTS["NGINX_PURGE_TIMEOUT"]
+    warm_base_url: str = DEFAULTS["WARM_BASE_URL"]
+    warm_sitemap: str = DEFAULTS["WARM_SITEMAP"]
+    warm_paths: tuple[str, ...] = ("/",)
 
     def expiry_cap(self) -> int | None:
         if not self.expiry_cap_path:
@@ -133,6 +162,16 @@ def get_config() -> Config:
         expiry_cap_path=merged["EXPIRY_CAP"],
         coalesce_wait_seconds=_seconds(merged, "COALESCE_WAIT_SECONDS", minimum=0),
         claim_seconds=math.ceil(_seconds(merged, "CLAIM_SECONDS", minimum=1)),
+        nginx_first_tier=bool(merged["NGINX_FIRST_TIER"]),
+        # Checked by cachekeys.E022 rather than here, so `check` can name the problem.
+        nginx_first_tier_ttl=merged["NGINX_FIRST_TIER_TTL"],
+        nginx_first_tier_mb=merged["NGINX_FIRST_TIER_MB"],
+        nginx_purge_urls=tuple(merged["NGINX_PURGE_URLS"]),
+        nginx_purge_allow=tuple(merged["NGINX_PURGE_ALLOW"]),
+        nginx_purge_timeout=_seconds(merged, "NGINX_PURGE_TIMEOUT", minimum=0.01),
+        warm_base_url=str(merged["WARM_BASE_URL"]),
+        warm_sitemap=str(merged["WARM_SITEMAP"]),
+        warm_paths=tuple(merged["WARM_PATHS"]),
     )
 
 

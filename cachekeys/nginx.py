@@ -105,6 +105,10 @@ def context(options: NginxOptions, config: Config) -> dict:
         "memcached_timeout_ms": config.nginx_memcached_timeout_ms,
         "memcached_buffer": config.nginx_memcached_buffer,
         "gzip_flag": config.gzip_flag,
+        "first_tier": config.nginx_first_tier,
+        "first_tier_ttl": float(config.nginx_first_tier_ttl),
+        "first_tier_bytes": int(config.nginx_first_tier_mb * 1024 * 1024),
+        "purge_allow": list(config.nginx_purge_allow),
     }
 
 
@@ -113,6 +117,9 @@ def render(options: NginxOptions, config: Config | None = None) -> str:
     config = config or get_config()
     engine = Engine(dirs=[str(config.nginx_template_dir)], autoescape=False)
     values = context(options, config)
+    # A standalone Nginx owns its port: each worker gets its own listening socket and the
+    # kernel spreads connections evenly (one busy worker would otherwise take most).
+    values["reuseport"] = " reuseport" if options.standalone and not options.listen.startswith("unix:") else ""
     site = engine.get_template("site.conf").render(Context(values))
     if not options.standalone:
         return site
@@ -126,7 +133,9 @@ def render(options: NginxOptions, config: Config | None = None) -> str:
                 "modules_dir": str(modules_dir()),
                 "mime_types": str(MIME_TYPES),
                 "worker_processes": options.worker_processes,
-                "access_log": f"{run_dir}/access.log cachekeys" if options.access_log else "off",
+                # Buffered: one write a second, not one per hit (a hit costs microseconds).
+                "access_log": (f"{run_dir}/access.log cachekeys buffer=64k flush=1s"
+                               if options.access_log else "off"),
             }
         )
     )

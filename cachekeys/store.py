@@ -5,6 +5,7 @@ import functools
 import gzip
 import logging
 import random
+import time
 from collections.abc import Iterable
 
 from django.utils import timezone
@@ -13,6 +14,7 @@ from cachekeys.conf import Config, get_config
 from cachekeys.models import PendingDelete
 from cachekeys.pool import MemcachedPool
 from cachekeys.records import RenderTicket, purged_since, record_page
+from cachekeys.tier import purge_first_tier
 
 logger = logging.getLogger("cachekeys")
 
@@ -73,6 +75,8 @@ def delete_everywhere(keys: Iterable[str]) -> list[str]:
     if failed:
         _remember(failed, keys)
         logger.warning("purge of %d keys missed memcached %s; will retry", len(keys), ", ".join(failed))
+    # Only now: an Nginx reading memcached after this finds the keys gone.
+    purge_first_tier(deleted_at=time.monotonic())
     return failed
 
 
@@ -91,9 +95,13 @@ def retry_pending() -> int:
     by_server: dict[str, list[str]] = {}
     for server, key in pending:
         by_server.setdefault(server, []).append(key)
+    deleted = False
     for server, keys in by_server.items():
         # A node no longer configured holds nothing Nginx reads: forget its deletes.
         if server in pool.servers and not pool.delete_on(server, keys):
             continue
+        deleted = True
         PendingDelete.objects.filter(server=server, key__in=keys).delete()
+    if deleted:  # a node back with old pages may have lent them to a first tier
+        purge_first_tier(deleted_at=time.monotonic())
     return PendingDelete.objects.count()
