@@ -5,6 +5,8 @@ A port of ``ngx_http_upstream_hash_module.c`` (``ngx_http_upstream_init_chash`` 
 line, gets ``weight * 160`` points ``crc32(HOST "\\0" PORT PREV_HASH)`` (the scheme of
 Cache::Memcached::Fast); a key goes to the first point at or after ``crc32(key)``, and a
 failed server is skipped by walking on to the next points, as Nginx does on a retry.
+Every server has weight 1: the rendered upstream gives none, and ``MEMCACHED_SERVERS``
+has no way to say one.
 pymemcache's own HashClient uses rendezvous hashing, which would scatter pages where
 Nginx never looks.
 """
@@ -16,7 +18,10 @@ import zlib
 from collections.abc import Callable, Iterator
 
 POINTS_PER_WEIGHT = 160
-MAX_TRIES = 20  # Nginx falls back to round robin after 20 failed points
+# ngx_http_upstream_get_chash_peer looks at a point, and on a dead server moves on and
+# counts a try; it gives up for round robin when the count passes 20. So it looks at 21
+# points: the first and 20 more. Round robin is unpredictable, so Django stores nowhere then.
+MAX_TRIES = 20
 
 
 def _host_and_port(server: str) -> tuple[bytes, bytes]:
@@ -60,7 +65,7 @@ class ConsistentRing:
         """Yield servers in the order Nginx tries them for ``key``, each once."""
         start = bisect.bisect_left(self._hashes, zlib.crc32(key.encode()))
         seen: set[str] = set()
-        for step in range(MAX_TRIES):
+        for step in range(MAX_TRIES + 1):
             server = self._servers[(start + step) % len(self._servers)]
             if server not in seen:
                 seen.add(server)

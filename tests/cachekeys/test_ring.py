@@ -1,3 +1,5 @@
+import bisect
+import itertools
 import struct
 import zlib
 from collections import Counter
@@ -50,3 +52,17 @@ class TestConsistentRing:
 
     def test_no_live_server_gives_none(self):
         assert ConsistentRing(self.SERVERS).node_for("k", lambda s: False) is None
+
+    def test_a_walk_looks_at_21_points_like_nginx_then_gives_up(self):
+        # ngx_http_upstream_get_chash_peer: one point, then up to 20 more ("tries > 20"
+        # falls back to round robin, which nobody can predict: Django stores nowhere).
+        servers = [f"10.0.0.{n}:11211" for n in range(1, 41)]
+        ring = ConsistentRing(servers)
+        owners = ring._servers
+        start = next(i for i in range(len(owners) - 21) if owners[i + 20] not in owners[i:i + 20])
+        keys = (f"key-{n}" for n in itertools.count())
+        key = next(k for k in keys if bisect.bisect_left(ring._hashes, zlib.crc32(k.encode())) == start)
+        dead = set(owners[start:start + 20])
+        assert ring.node_for(key, lambda server: server not in dead) == owners[start + 20]
+        dead.add(owners[start + 20])
+        assert ring.node_for(key, lambda server: server not in dead) is None

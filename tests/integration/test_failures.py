@@ -1,10 +1,17 @@
 """memcached down, hung or full never costs a reader a page."""
 from __future__ import annotations
 
+import bisect
+import itertools
+import shutil
+import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from cachekeys.pool import DEAD_SECONDS
+from cachekeys.ring import ConsistentRing
 from cachekeys.testing import Memcached
 from tests.factories import make_post
 from tests.http import fetch
@@ -82,6 +89,70 @@ class TestMemcachedPool:
             key = _key(uri)
             expected = pool.ring.node_for(key, lambda server: server != stopped.address)
             assert _node_has(expected, key)
+
+
+    def test_a_node_that_returns_takes_its_pages_back_and_orphans_are_purged(self, make_site):
+        from cachekeys.store import get_pool
+
+        site = make_site(memcached_nodes=3)
+        posts = [make_post(f"Returning {i}", slug=f"returning-{i}") for i in range(12)]
+        pool = get_pool()
+        owner = {post: pool.ring.node_for(_key(post.get_absolute_url())) for post in posts}
+        index = max(range(3), key=lambda i: list(owner.values()).count(site.memcached[i].address))
+        node = site.memcached[index]
+        mine = [post for post in posts if owner[post] == node.address]
+        node.stop()
+        for post in mine:  # stored on the next node while this one is away
+            fetch(site.base_url, post.get_absolute_url(), host="site.test")
+        site.memcached[index] = Memcached(port=node.port).start()  # back, and empty
+
+        # Nginx retries a failed peer after its fail_timeout (10 s); Django after as long.
+        time.sleep(DEAD_SECONDS + 1.5)
+        for post in mine:
+            uri = post.get_absolute_url()
+            first, second = (fetch(site.base_url, uri, host="site.test") for _ in range(2))
+            assert (first.header("X-Cache"), second.header("X-Cache")) == ("MISS", "HIT"), uri
+            assert _node_has(node.address, _key(uri))
+
+        # The copy left on the stand-in node is purged with the rest, so the next outage
+        # cannot bring an old version back.
+        post = mine[0]
+        post.title = "Returning, edited"
+        post.save()
+        assert not any(_node_has(server, _key(post.get_absolute_url())) for server in pool.servers)
+        site.memcached[index].stop()
+        page = fetch(site.base_url, post.get_absolute_url(), host="site.test")
+        assert page.status == 200 and b"Returning, edited" in page.body
+
+    def test_nginx_and_django_walk_the_same_21_points_past_dead_nodes(self):
+        # Nginx gives up walking the ring after 21 points and picks a node round robin;
+        # Django must follow the walk exactly that far. Forty names, two of them alive: the
+        # key sits where the first 20 points belong to dead names and the 21st is alive.
+        from cachekeys.pool import MemcachedPool
+        from cachekeys.testing import Nginx, _world_readable_dir, free_port
+
+        servers = sorted({f"127.0.0.1:{free_port()}" for _ in range(40)})
+        ring = ConsistentRing(servers)
+        owners = ring._servers
+        start = next(i for i in range(len(owners) - 21) if owners[i + 20] not in owners[i:i + 20])
+        alive = [owners[start + 20], next(s for s in servers if s not in owners[start:start + 21])]
+        uri = next(u for u in (f"/?page={n}" for n in itertools.count(1))
+                   if bisect.bisect_left(ring._hashes, zlib.crc32(_key(u).encode())) == start)
+        nodes = [Memcached(port=int(server.rpartition(":")[2])).start() for server in alive]
+        nginx = Nginx(app=["127.0.0.1:9"], memcached=servers, run_dir=_world_readable_dir("chash-")).start()
+        pool = MemcachedPool(servers, connect_timeout=0.5, io_timeout=0.5)
+        try:
+            # Django walks past each dead node as it finds it, as Nginx does.
+            assert pool.set(_key(uri), b"stored by django", expire=60, flags=0)
+            assert _node_has(alive[0], _key(uri))
+            pages = [fetch(f"http://127.0.0.1:{nginx.port}", uri, host="site.test") for _ in range(6)]
+            assert {(page.status, page.body) for page in pages} == {(200, b"stored by django")}
+        finally:
+            pool.close()
+            nginx.stop()
+            shutil.rmtree(nginx.run_dir, ignore_errors=True)
+            for node in nodes:
+                node.stop()
 
 
 def _key(uri: str) -> str:
