@@ -20,6 +20,7 @@ import argparse
 import os
 import platform
 import re
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -52,6 +53,7 @@ class Run:
     clusters: int
     pool: int
     wall: float = 0.0
+    cpu: float = 0.0  # user + system seconds of the runner and all its workers
     workers: list[dict] = field(default_factory=list)  # one DONE match per cluster
     imported: int = 0
 
@@ -92,16 +94,20 @@ def import_run(label: str, export: Path, posts: int, clusters: int, pool: int,
     log.unlink(missing_ok=True)
     run = Run(label, posts, clusters, pool)
     started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = manage("run_clusters", "--clusters", str(clusters), "--pool", str(pool),
                     "--log", str(log), "--no-progress", "--", "import_wordpress", str(export),
                     *extra, env=env_for(database))
     run.wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run.cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     run.workers = [m.groupdict() for m in map(DONE.match, result.stdout.splitlines()) if m]
     assert len(run.workers) == clusters, result.stdout
     with sqlite3.connect(database) as db:
         run.imported = db.execute("SELECT count(*) FROM blog_post").fetchone()[0]
     assert run.imported == posts, (run.imported, posts)
-    print(f"{label}: {run.wall:.1f} s, peak {run.peak} MB per worker", flush=True)
+    print(f"{label}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, peak {run.peak} MB per worker",
+          flush=True)
     return run
 
 
@@ -192,7 +198,7 @@ def write_report(args, runs: list[Run], small_run: Run, single: Run, reimport: R
                  generated: float, load: tuple[float, float]) -> None:
     base = runs[0]
     rows = "\n".join(
-        f"| {run.pool} | {run.wall:.1f} | {base.wall / run.wall:.2f}x | "
+        f"| {run.pool} | {run.wall:.1f} | {base.wall / run.wall:.2f}x | {run.cpu:.1f} | "
         f"{run.total('read') / run.clusters:.1f} | {run.total('waited') / run.clusters:.1f} | "
         f"{statistics.mean(float(w['seconds']) for w in run.workers):.1f} | "
         f"{run.peak} | {run.imported:,} |"
@@ -231,6 +237,8 @@ Produced by `bench/import_wordpress.py` (run it again to refresh this file; abou
   large.xml --no-purge`; wall time measured around it, process start-up included. The
   cache purge is measured on its own below: it is the cache layer's cost, and it would
   dominate these numbers.
+- CPU: user + system time of the runner and its workers (`getrusage(RUSAGE_CHILDREN)`),
+  the work done whatever else the machine is doing.
 - Memory: each worker prints its own peak resident set size (`getrusage(RUSAGE_SELF).ru_maxrss`)
   on its summary line, which the runner echoes; tables show the largest of the workers.
 - "read": a worker's scan (parse and validate the whole file, sanitise its posts, spool them to
@@ -239,11 +247,12 @@ Produced by `bench/import_wordpress.py` (run it again to refresh this file; abou
 
 ## Wall time, {args.posts:,} posts in {args.clusters} clusters
 
-| pool | wall (s) | speed-up | read per worker (s) | waited per worker (s) | worker total (s) | peak RSS per worker (MB) | posts imported |
-|---|---|---|---|---|---|---|---|
+| pool | wall (s) | speed-up | CPU (s) | read per worker (s) | waited per worker (s) | worker total (s) | peak RSS per worker (MB) | posts imported |
+|---|---|---|---|---|---|---|---|---|
 {rows}
 
-One worker importing all {single.posts:,} posts (`--clusters 1 --pool 1`): {single.wall:.1f} s.
+One worker importing all {single.posts:,} posts (`--clusters 1 --pool 1`): {single.wall:.1f} s
+({single.cpu:.1f} s CPU).
 Re-importing the same export (pool {reimport.pool}, a new log): {reimport.wall:.1f} s,
 {reimport.created} posts created, every post compared and left unchanged.
 
@@ -280,9 +289,12 @@ grows with the table.
   so the clusters' write phases queue (the "waited" column), and {os.cpu_count()} CPUs bound
   the rest: a pool larger than the CPU count only adds waiting. On PostgreSQL the write
   phases would overlap as well.
-- Every cluster parses the whole file to find its posts (round-robin by WordPress id), so
-  more clusters cost more parsing: choose N for resumability (a crash loses at most one
-  cluster's work), not for speed.
+- Clusters cost CPU: every cluster parses the whole file to find its posts (round-robin by
+  WordPress id) and starts Django, so {args.clusters} clusters used {base.cpu:.0f} s of CPU against
+  {single.cpu:.0f} s for one worker doing it all. They buy resumability (a crash loses at most
+  one cluster's work) and, with a pool, the wall time back: {best.wall:.0f} s against
+  {single.wall:.0f} s for one worker. Choose N for how much work a crash may cost, and P no
+  higher than the CPU count.
 - The purge, not the import, is the bottleneck for a large move into a live site; a bulk
   `purge_posts` (states read in a few queries, or the list tags purged wholesale past a few
   hundred posts) would remove it. For a site that serves no cached pages yet, import with
