@@ -64,6 +64,7 @@ class Command(BaseCommand):
                 f"finished and logged in {log_path}; run the same command again to resume"
             )
         if result.failed:
+            result.failed.sort(key=lambda outcome: outcome.cluster.index)  # not finishing order
             for outcome in result.failed:
                 self.stderr.write(f"cluster {outcome.cluster} exited with {outcome.returncode}: "
                                   f"{outcome.last_line} (output: {outcome.output})")
