@@ -237,21 +237,62 @@ def register() -> None:
 
 
 # -- the API for changes that bypass signals -------------------------------------------
+CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
+
+
 def purge_posts(post_ids: Iterable[int]) -> PurgeReport:
     """Purge every page that may show these posts, in one purge.
 
     For saves that fire no signals (``QuerySet.update``, ``bulk_create``) and imports,
     whose old state is not known: every list the posts are in now, their pages and
-    neighbours, and the sidebar lists (which many new posts usually change).
+    neighbours, and the sidebar lists (which many new posts usually change). A handful of
+    queries whatever the number of posts, so an import of thousands stays cheap.
     """
-    tags = {LATEST_POSTS, POPULAR_TAGS, ARCHIVE_MONTHS, POSTS_MODIFIED, ALL_POSTS, ALL_TAGS, ALL_CATEGORIES}
+    ids = sorted(set(post_ids))
     Post = _post_model()
-    for pk in set(post_ids):
-        state = post_state(pk)
-        tags |= {instance_tag(Post, pk), post_page(pk)}
-        if state is not None:
-            tags |= state.lists() | {post_page(n) for n in _neighbour_ids(pk)}
+    tags = {LATEST_POSTS, POPULAR_TAGS, ARCHIVE_MONTHS, NAV_CATEGORIES, POSTS_MODIFIED,
+            ALL_POSTS, ALL_TAGS, ALL_CATEGORIES}
+    tags |= {instance_tag(Post, pk) for pk in ids} | {post_page(pk) for pk in ids}
+    tags |= _list_tags_of(Post, ids) | {post_page(pk) for pk in _neighbours_of(Post, ids)}
     return purge_tags(tags)
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    return (ids[start:start + CHUNK] for start in range(0, len(ids), CHUNK))
+
+
+def _list_tags_of(Post, ids: list[int]) -> set[str]:
+    parents = dict(_category_model().objects.values_list("pk", "parent_id"))
+    tags: set[str] = set()
+    for chunk in _chunks(ids):
+        for category_id, author_id, published_at in Post.objects.filter(pk__in=chunk).values_list(
+                "category_id", "author_id", "published_at"):
+            local = timezone.localtime(published_at)
+            tags |= {author_posts(author_id), month_posts(local.year, local.month)}
+            tags |= {category_posts(pk) for pk in _chain(parents, category_id)}
+        tag_ids = Post.tags.through.objects.filter(post_id__in=chunk).values_list("tag_id", flat=True)
+        tags |= {tag_posts(pk) for pk in tag_ids}
+    return tags
+
+
+def _chain(parents: dict[int, int | None], category_id: int | None) -> list[int]:
+    chain: list[int] = []
+    while category_id is not None and category_id not in chain:  # a cycle cannot loop
+        chain.append(category_id)
+        category_id = parents.get(category_id)
+    return chain
+
+
+def _neighbours_of(Post, ids: list[int]) -> set[int]:
+    """The public posts just before and after each of ``ids``, from one ordered scan."""
+    order = list(Post.objects.public().order_by("published_at", "pk").values_list("pk", flat=True))
+    position = {pk: index for index, pk in enumerate(order)}
+    wanted = {pk for pk in ids if pk in position}
+    found: set[int] = set()
+    for pk in wanted:
+        index = position[pk]
+        found |= {order[i] for i in (index - 1, index + 1) if 0 <= i < len(order)}
+    return found - set(ids)
 
 
 def seconds_until_next_publication() -> int | None:

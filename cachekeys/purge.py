@@ -21,12 +21,13 @@ from django.utils import timezone
 
 from cachekeys.conf import get_config
 from cachekeys.keys import page_key, split_absolute_url
-from cachekeys.models import CachedPage, PurgeEvent
+from cachekeys.models import CachedPage, PageTag, PurgeEvent
 from cachekeys.records import ALL, page_tag, record_purge
 from cachekeys.store import delete_everywhere
 
 logger = logging.getLogger("cachekeys")
 
+CHUNK = 500  # tags per IN (...) query, well under SQLite's variable limit
 EVENT_RETENTION = timedelta(hours=1)
 
 
@@ -44,12 +45,22 @@ def purge_tags(tags: Iterable[str], keys: Iterable[str] = ()) -> PurgeReport:
     if not report.tags:
         return report
     record_purge(report.tags)
-    pages = CachedPage.objects.all() if ALL in report.tags else CachedPage.objects.filter(
-        tags__tag__in=report.tags)
-    report.keys |= set(pages.values_list("key", flat=True))
+    report.keys |= _recorded_keys(report.tags)
     report.failed_servers = delete_everywhere(report.keys)
-    CachedPage.objects.filter(key__in=report.keys).delete()
+    keys = sorted(report.keys)
+    for start in range(0, len(keys), CHUNK):
+        CachedPage.objects.filter(key__in=keys[start:start + CHUNK]).delete()
     return report
+
+
+def _recorded_keys(tags: set[str]) -> set[str]:
+    if ALL in tags:
+        return set(CachedPage.objects.values_list("key", flat=True))
+    ordered, keys = sorted(tags), set()
+    for start in range(0, len(ordered), CHUNK):  # an import purges thousands of tags
+        chunk = ordered[start:start + CHUNK]
+        keys |= set(PageTag.objects.filter(tag__in=chunk).values_list("page_id", flat=True))
+    return keys
 
 
 def purge_urls(urls: Iterable[str]) -> PurgeReport:
