@@ -51,7 +51,10 @@ test-postgres: setup
 harvest: setup
 	DEBUG=0 SECRET_KEY=harvest-only $(MANAGE) harvest --settings=tests.settings
 
+# Starts everything it measures on loopback ports; needs wrk, Varnish and matplotlib too.
 bench: setup
+	@bash deploy/install-packages.sh wrk varnish
+	$(PY) -m pip install -q --disable-pip-version-check -r bench/requirements.txt
 	$(PY) bench/run.py
 
 clean:

@@ -155,9 +155,19 @@ class TestHits:
                        headers={"Content-Type": "application/x-www-form-urlencoded"})
         assert refused.status == 403 and refused.header("X-Cache") == "BYPASS"  # Django's CSRF check
 
-    def test_a_page_memcached_lacks_is_rendered_and_stored(self, stack):
+    def test_a_missing_page_goes_to_django(self, stack):
         page = read(stack, "/no-such-page/")
         assert (page.status, page.header("X-Cache")) == (404, "BYPASS")
+
+    def test_memcached_down_costs_no_reader_a_page(self, transactional_db):
+        with first_tier_site(ttl=0.5) as site:
+            make_post("Hello tier", slug="hello-tier")
+            make_post("Other", slug="other")
+            read(site, "/posts/hello-tier/")
+            site.memcached[0].kill()
+            assert read(site, "/posts/hello-tier/").status == 200  # from the tier, or Django
+            page = read(site, "/posts/other/")
+            assert (page.status, page.header("X-Cache")) == (200, "BYPASS")  # Django, not stored
 
 
 class TestPurges:
