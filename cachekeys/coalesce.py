@@ -87,6 +87,9 @@ class Outcome:
 
     body: bytes | None = None  # the stored page, uncompressed, when it may be served
     holding: bool = False  # this request holds the claim: it must settle it
+    # False when the page's node just failed and would be asked again (the only node of
+    # a pool stays in rotation, as in Nginx): storing would wait out a second timeout.
+    store: bool = True
 
 
 def claim_key(key: str) -> str:
@@ -198,8 +201,9 @@ class Coalescer:
                 if waited_out:
                     return Outcome()  # lost the race to take it, and no time left to wait
                 self.sleep(min(next(delays), max(0.0, deadline - self.clock())))
-        except NodeUnavailable:
-            return Outcome()  # no memcached, no coalescing: render as if it did not exist
+        except NodeUnavailable as error:
+            # No memcached, no coalescing: render as if it did not exist.
+            return Outcome(store=self.pool.node_for(key) not in (None, *error.args))
 
     def _take(self, key: str, sequence: int, raw: bytes | None, token: bytes | None) -> bool:
         value = Claim(State.RENDERING, sequence).encode()

@@ -106,7 +106,8 @@ class PageCacheMiddleware:
         if outcome.body is not None:
             return coalesced_response(request, outcome.body, config)  # rendered meanwhile
         if not outcome.holding:
-            return self.render(request, ticket, config)[0]  # memcached down, or waited enough
+            # memcached down (then store only if another node stands in), or waited enough.
+            return self.render(request, ticket, config, store=outcome.store)[0]
         # This request renders for every reader waiting on the claim: tell them how it went.
         try:
             response, stored = self.render(request, ticket, config)
@@ -116,13 +117,15 @@ class PageCacheMiddleware:
         coalescer.settle(key, ticket.sequence, response.content if stored else None)
         return response
 
-    def render(self, request: HttpRequest, ticket: RenderTicket | None,
-               config: Config) -> tuple[HttpResponseBase, bool]:
+    def render(self, request: HttpRequest, ticket: RenderTicket | None, config: Config,
+               store: bool = True) -> tuple[HttpResponseBase, bool]:
         """Render the page and store it if the rules allow; return it and whether it was."""
         with collecting() as tags:
             response = self.get_response(request)
         exchange = exchange_from(request, response)
         reason = refusal(exchange, store_rules(config))
+        if reason is None and not store:
+            reason = "memcached unavailable"
         if reason is None and ticket is not None:
             key = exchange.nginx_key
             ttl = min(expiry(config.timeout, config.jitter), config.expiry_cap() or config.timeout)

@@ -210,15 +210,31 @@ class TestCoalescer:
         coalescer(pool).settle(KEY, 5, PAGE)
         assert 3 < seconds_left(pool, claim_key(KEY)) <= VERDICT_SECONDS
 
-    def test_memcached_down_means_render_alone(self, memcached):
+    def test_memcached_down_means_render_alone_and_skip_a_second_timeout(self, memcached):
         memcached.kill()
         down = MemcachedPool([memcached.address], connect_timeout=0.2, io_timeout=0.2)
         time = FakeTime()
-        assert coalescer(down, time).claim_or_wait(KEY, 5) == Outcome()
+        # The only node stays in rotation (as in Nginx): storing would just time out again.
+        assert coalescer(down, time).claim_or_wait(KEY, 5) == Outcome(store=False)
         assert time.sleeps == []
         coalescer(down).settle(KEY, 5, PAGE)  # swallowed
         coalescer(down).release(KEY)
         down.close()
+
+    def test_a_node_down_in_a_pool_leaves_the_store_to_the_next_node(self, memcached):
+        from cachekeys.testing import Memcached
+
+        other = Memcached().start()
+        pool = MemcachedPool([memcached.address, other.address], 0.5, 0.5)
+        try:
+            key = next(k for k in (page_key("site.test", f"/p/{i}/") for i in range(100))
+                       if pool.ring.node_for(k) == memcached.address)
+            memcached.kill()
+            assert coalescer(pool).claim_or_wait(key, 5) == Outcome()  # store=True
+            assert pool.node_for(key) == other.address  # where Nginx reads it now
+        finally:
+            pool.close()
+            other.stop()
 
     def test_the_claim_lives_on_the_page_node_of_a_pool(self):
         from cachekeys.testing import Memcached
@@ -309,6 +325,11 @@ class TestMiddleware:
         cache_at.kill()
         response = via_nginx("/page/")
         assert (response.status_code, response["X-Cache"]) == (200, "BYPASS")
+        assert response["X-Cache-Reason"] == "memcached unavailable"
+
+    def test_a_refused_page_keeps_its_own_reason_when_memcached_is_down(self, cache_at):
+        cache_at.kill()
+        assert via_nginx("/missing/")["X-Cache-Reason"] == "status"
 
 
 class TestSettings:
