@@ -52,10 +52,11 @@ harvest: setup
 	DEBUG=0 SECRET_KEY=harvest-only $(MANAGE) harvest --settings=tests.settings
 
 # Starts everything it measures on loopback ports; needs wrk, Varnish and matplotlib too.
+# BENCH_ARGS="--rounds 2 --seconds 2" for a quick look.
 bench: setup
 	@bash deploy/install-packages.sh wrk varnish
 	$(PY) -m pip install -q --disable-pip-version-check -r bench/requirements.txt
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var $(RUN_DIR)

@@ -9,7 +9,9 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import django
@@ -54,9 +56,12 @@ def cold_posts(exclude: Post, count: int) -> list[Post]:
     return list(Post.objects.public().exclude(pk=exclude.pk).order_by("pk")[:count])
 
 
-def start(running: contextlib.ExitStack, server):
+Server = TypeVar("Server", Stack, Nginx, Gunicorn, Varnish, StaticNginx)
+
+
+def start(running: contextlib.ExitStack, server: Server) -> Server:
+    running.callback(server.stop)  # first: a server that fails to start may have a process
     server.start()
-    running.callback(server.stop)
     return server
 
 
@@ -103,6 +108,15 @@ def prime(urls: dict[str, str], notes: list[str]) -> None:
             raise RuntimeError(f"{name} is not serving hits: X-Cache {page.header('X-Cache')}")
         if name == VARNISH and len((page.header("X-Varnish") or "").split()) != 2:
             notes.append("Varnish did not report a hit while priming.")
+        if name == "sitecache" and not _served_from_django_cache(parts):
+            notes.append("Django's per-site cache did not serve the page from its cache while priming.")
+
+
+def _served_from_django_cache(parts) -> bool:
+    """A cached answer repeats the Expires of the render that stored it."""
+    first = fetch(f"{parts.scheme}://{parts.netloc}", parts.path).header("Expires")
+    time.sleep(1.1)  # Expires has whole seconds
+    return first is not None and fetch(f"{parts.scheme}://{parts.netloc}", parts.path).header("Expires") == first
 
 
 def measure(contenders, urls, pids, rounds: int, seconds: int) -> dict[str, list[WrkResult]]:
@@ -132,9 +146,39 @@ def warm_after_purge(base_url: str) -> tuple[str, float, list[str]]:
     return out.getvalue(), seconds, list(dict.fromkeys(uris))
 
 
-def run(stack: Stack, run_dir: Path, running: contextlib.ExitStack, contenders: list[Contender],
-        rounds: int, seconds: int, step: Callable[[str], None]) -> Results:
-    notes: list[str] = []
+@dataclass
+class Servers:
+    stack: Stack
+    app: Gunicorn
+    sitecache: Gunicorn
+    varnish: Varnish
+    memcached_only: Nginx
+    static: StaticNginx | None = None
+
+    def urls(self, uri: str) -> dict[str, str]:
+        return {
+            STATIC: self.static.url, OURS: self.stack.base_url + uri,
+            "memcached": f"http://127.0.0.1:{self.memcached_only.port}{uri}",
+            VARNISH: self.varnish.base_url + uri, "sitecache": f"http://{self.sitecache.address}{uri}",
+            "uncached": f"http://{self.app.address}{uri}",
+        }
+
+    def pids(self) -> dict[str, Callable[[], set[int]]]:
+        """Each contender's server processes, listed again before each run."""
+        memcached = {node.process.pid for node in self.stack.memcached}
+        return {
+            STATIC: lambda: process_tree(self.static.process.pid),
+            OURS: lambda: process_tree(self.stack.nginx.process.pid) | memcached,
+            "memcached": lambda: process_tree(self.memcached_only.process.pid) | memcached,
+            VARNISH: lambda: process_tree(self.varnish.process.pid),
+            "sitecache": lambda: process_tree(self.sitecache.process.pid) | memcached,
+            "uncached": lambda: process_tree(self.app.process.pid),
+        }
+
+
+def start_site(stack: Stack, run_dir: Path, running: contextlib.ExitStack,
+               step: Callable[[str], None]) -> tuple[Gunicorn, Post]:
+    """memcached, our Nginx, the database with its long read, and the app server."""
     app = Gunicorn(env={}, log=run_dir / "app.log")
     stack.set_app([app.address])  # Nginx's upstream is rendered when it starts
     step("memcached and the project's Nginx (first tier on)")
@@ -143,50 +187,43 @@ def run(stack: Stack, run_dir: Path, running: contextlib.ExitStack, contenders: 
     call_command("migrate", verbosity=0)
     call_command("seed_demo", stdout=io.StringIO())
     post = long_read()
-    page_uri = post.get_absolute_url()
-
-    step("gunicorn (app, and Django's per-site cache), Varnish, Nginx without the first tier")
     start(running, app)
-    sitecache = start(running, Gunicorn(env={"DJANGO_SETTINGS_MODULE": "bench.sitecache_settings"},
-                                        log=run_dir / "sitecache.log"))
-    varnish = start(running, Varnish(app.address, run_dir))
-    plain_nginx = memcached_only_nginx(running, app, stack)
+    return app, post
+
+
+def start_others(stack: Stack, app: Gunicorn, run_dir: Path, running: contextlib.ExitStack) -> Servers:
+    sitecache = Gunicorn(env={"DJANGO_SETTINGS_MODULE": "bench.sitecache_settings"}, log=run_dir / "sitecache.log")
+    return Servers(stack, app, start(running, sitecache), start(running, Varnish(app.address, run_dir)),
+                   memcached_only_nginx(running, app, stack))
+
+
+def run(stack: Stack, run_dir: Path, running: contextlib.ExitStack, contenders: list[Contender],
+        rounds: int, seconds: int, step: Callable[[str], None]) -> Results:
+    app, post = start_site(stack, run_dir, running, step)
+    step("Django's per-site cache under its own gunicorn, Varnish, Nginx without the first tier")
+    servers = start_others(stack, app, run_dir, running)
 
     step("32 readers at once on a cold page: ours, then Varnish")
     cold = cold_posts(post, 3)
     stampedes = [stampede(OURS, stack.base_url, cold[0].get_absolute_url(), app.log),
-                 stampede(VARNISH, varnish.base_url, cold[1].get_absolute_url(), app.log)]
+                 stampede(VARNISH, servers.varnish.base_url, cold[1].get_absolute_url(), app.log)]
     step("an editor's save until the fresh page shows")
     save = save_to_fresh(stack.base_url, cold[2])
     step("purge_all(), then cache_warm")
     warm_output, warm_seconds, warmed = warm_after_purge(stack.base_url)
-    stored = stored_sizes("127.0.0.1", warmed)
 
-    page = fetch(stack.base_url, page_uri)
-    zipped = fetch(stack.base_url, page_uri, headers=GZIP)
-    static = start(running, StaticNginx("page.html", page.body))
-    urls = {
-        STATIC: static.url, OURS: stack.base_url + page_uri, "memcached": f"http://127.0.0.1:{plain_nginx.port}{page_uri}",
-        VARNISH: varnish.base_url + page_uri, "sitecache": f"http://{sitecache.address}{page_uri}",
-        "uncached": f"http://{app.address}{page_uri}",
-    }
-    memcached_pids = {node.process.pid for node in stack.memcached}
-    pids = {
-        STATIC: lambda: process_tree(static.process.pid),
-        OURS: lambda: process_tree(stack.nginx.process.pid) | memcached_pids,
-        "memcached": lambda: process_tree(plain_nginx.process.pid) | memcached_pids,
-        VARNISH: lambda: process_tree(varnish.process.pid),
-        "sitecache": lambda: process_tree(sitecache.process.pid) | memcached_pids,
-        "uncached": lambda: process_tree(app.process.pid),
-    }
-    step(f"priming every contender on {page_uri} ({len(page.body):,} bytes)")
-    prime(urls, notes)
+    uri = post.get_absolute_url()
+    page, zipped = fetch(stack.base_url, uri), fetch(stack.base_url, uri, headers=GZIP)
+    servers.static = start(running, StaticNginx("page.html", page.body))
+    step(f"priming every contender on {uri} ({len(page.body):,} bytes)")
+    notes: list[str] = []
+    prime(servers.urls(uri), notes)
     step(f"wrk: {rounds} rounds of {len(contenders)} runs of {seconds} s")
-    measured = measure(contenders, urls, pids, rounds, seconds)
+    measured = measure(contenders, servers.urls(uri), servers.pids(), rounds, seconds)
     return Results(
         contenders=contenders, summaries={key: summarize(runs) for key, runs in measured.items()},
-        page_uri=page_uri, page_bytes=len(page.body), page_gzip_bytes=len(zipped.body), versions=versions(),
-        settings=_settings_lines(), stampedes=stampedes, save=save, stored=stored,
+        page_uri=uri, page_bytes=len(page.body), page_gzip_bytes=len(zipped.body), versions=versions(),
+        settings=_settings_lines(), stampedes=stampedes, save=save, stored=stored_sizes("127.0.0.1", warmed),
         warm_output=warm_output, warm_seconds=warm_seconds, notes=notes,
     )
 
