@@ -2,7 +2,8 @@
 
 The templates live in ``deploy/nginx/`` (``CACHEKEYS["NGINX_TEMPLATE_DIR"]``). What Nginx
 and Django must agree on (key expression and prefix, query allow-list, Content-Types,
-session cookie, bypassed paths, security headers, memcached nodes) all comes from here.
+session cookie, bypassed paths, security headers, memcached nodes, the first tier and who
+may purge it) all comes from here.
 """
 from __future__ import annotations
 
