@@ -181,8 +181,7 @@ class TestRunClusters:
         for _, step in events:
             running += step
             peak = max(peak, running)
-        assert peak == 2
-        assert ends[-1] - starts[0] < 3.5  # really in parallel: one at a time takes 4 s
+        assert peak == 2  # two really ran at once, and never three (no wall-clock bound)
 
     def test_rerun_skips_finished_clusters(self, worker):
         worker(3, 3)
