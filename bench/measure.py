@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,17 @@ def cpu_seconds(pids: set[int]) -> float:
         if fields := _stat_fields(pid):
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / CLOCK_TICKS
+
+
+def wait_idle(pids: set[int], busy: float = 0.05, window: float = 0.25, timeout: float = 5.0) -> None:
+    """Wait until ``pids`` use under ``busy`` of a CPU: a server still draining the last
+    run's queue (gunicorn has renders queued when wrk stops) must not tax the next one."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pids)
+        time.sleep(window)
+        if cpu_seconds(pids) - before < busy * window:
+            return
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,9 @@ def run_wrk(url: str, server_pids: set[int], seconds: float, connections: int = 
     before = cpu_seconds(server_pids)
     done = subprocess.run(command + [url], capture_output=True, text=True, timeout=seconds + 60)
     spent = cpu_seconds(server_pids) - before
+    # Requests wrk left queued (gunicorn's) are not its answers: not charged, but waited
+    # for, so they do not tax the next contender's run.
+    wait_idle(server_pids)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()}")
     return parse_wrk(done.stdout, spent)
