@@ -12,8 +12,9 @@ started (``cachekeys.records``), so a waiter never serves a page older than a pu
 already seen:
 
 ``rendering <seq>``
-    A render with ticket ``seq`` is under way. It expires after ``CLAIM_SECONDS``, so a
-    holder that dies (a killed worker) stops blocking anyone.
+    A render with ticket ``seq`` is under way. It expires after ``CLAIM_SECONDS`` unless
+    its holder, while alive, keeps touching it (:meth:`Coalescer.keeping`): a slow render
+    keeps its claim, and a holder that dies (a killed worker) stops blocking anyone soon.
 ``stored <seq> <md5>``
     That render stored the page whose body has this md5. Kept ``VERDICT_SECONDS`` for
     the readers Nginx had already sent on before the page landed.
@@ -28,10 +29,12 @@ the page itself, as it would without coalescing: a reader never gets an error fr
 """
 from __future__ import annotations
 
+import contextlib
 import enum
 import gzip
 import hashlib
 import logging
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -51,6 +54,10 @@ POLL_MAX = 0.05
 # stored may sit in gunicorn's backlog for a while; Nginx gives up on them after its
 # proxy_read_timeout (60 s), so none is still coming after that.
 VERDICT_SECONDS = 60
+# How often a holder renews its claim, per CLAIM_SECONDS. memcached counts expiry on a
+# clock it ticks once a second, and a busy memcached ticks late, so an item may expire a
+# second or two early: renewing often keeps a live render's claim through that.
+BEATS_PER_CLAIM = 5
 
 
 class State(enum.Enum):
@@ -214,6 +221,35 @@ class Coalescer:
         # Replace a finished claim only if nobody replaced it since we read it.
         return bool(self._on_node(key, "cas", claim_key(key), value, token,
                                   expire=self.claim_seconds, noreply=False))
+
+    @contextlib.contextmanager
+    def keeping(self, key: str) -> Iterator[None]:
+        """Keep the held claim alive for as long as the block (the render) runs.
+
+        A render cannot pause to renew its claim, so a thread touches it
+        :data:`BEATS_PER_CLAIM` times per ``CLAIM_SECONDS``: the claim's expiry then means
+        "its holder died", never "its render is slow", and a slow render is not started a
+        second time.
+        """
+        stop = threading.Event()
+        beat = threading.Thread(target=self._beat, args=(key, stop), daemon=True,
+                                name=f"cachekeys-claim-{key[:8]}")
+        beat.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            beat.join()
+
+    def _beat(self, key: str, stop: threading.Event) -> None:
+        try:
+            while not stop.wait(self.claim_seconds / BEATS_PER_CLAIM):
+                if not self._on_node(key, "touch", claim_key(key), self.claim_seconds, noreply=False):
+                    return  # gone (expired in a stall, then taken): nothing of ours to keep
+        except NodeUnavailable:
+            return  # the claim is unreachable too; waiters render on their own
+        finally:
+            self.pool.close()  # this thread's own connections (pymemcache's are per thread)
 
     def settle(self, key: str, sequence: int, stored_body: bytes | None) -> None:
         """Say how the held claim's render ended: the page it stored, or none."""

@@ -63,12 +63,13 @@ DEFAULTS: dict = {
     "NGINX_TEMPLATE_DIR": None,
     # Coalescing (cachekeys.coalesce): readers that miss a page another request is
     # rendering wait up to COALESCE_WAIT_SECONDS for it instead of rendering it again
-    # (0 turns coalescing off). Keep it well under Nginx's proxy_read_timeout (60 s).
-    "COALESCE_WAIT_SECONDS": 5.0,
-    # How long a render's claim lasts. Shorter than the wait, so when its render dies (a
-    # killed worker) one waiter takes over before the others give up and all render.
-    # A render slower than this is merely repeated once. Whole seconds (memcached's unit).
-    "CLAIM_SECONDS": 3,
+    # (0 turns coalescing off). A waiter holds a sync worker: keep it well under
+    # gunicorn's worker timeout (30 s) and Nginx's proxy_read_timeout (60 s).
+    "COALESCE_WAIT_SECONDS": 10.0,
+    # How long a render's claim outlives its holder: the holder renews it while it
+    # renders, so this is how soon a waiter takes over from a render that died (a killed
+    # worker). Shorter than the wait. Whole seconds (memcached's unit).
+    "CLAIM_SECONDS": 5,
     # The first tier (deploy/nginx/first_tier.lua): each Nginx worker keeps the pages it
     # serves in its own memory for at most NGINX_FIRST_TIER_TTL seconds, so a hit costs no
     # round trip to memcached. Every purge then reaches every Nginx in NGINX_PURGE_URLS

@@ -110,7 +110,8 @@ class PageCacheMiddleware:
             return self.render(request, ticket, config, store=outcome.store)[0]
         # This request renders for every reader waiting on the claim: tell them how it went.
         try:
-            response, stored = self.render(request, ticket, config)
+            with coalescer.keeping(key):
+                response, stored = self.render(request, ticket, config)
         except BaseException:
             coalescer.release(key)  # let a waiter take over now rather than at expiry
             raise

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import threading
+import time
 
 import pytest
 from django.conf import settings
@@ -117,9 +119,9 @@ def pool(memcached):
     pool.close()
 
 
-def coalescer(pool: MemcachedPool, time: FakeTime | None = None, wait: float = 5.0) -> Coalescer:
-    time = time or FakeTime()
-    return Coalescer(pool, claim_seconds=3, wait_seconds=wait, clock=time.clock, sleep=time.sleep)
+def coalescer(pool: MemcachedPool, fake: FakeTime | None = None, wait: float = 5.0) -> Coalescer:
+    fake = fake or FakeTime()
+    return Coalescer(pool, claim_seconds=3, wait_seconds=wait, clock=fake.clock, sleep=fake.sleep)
 
 
 def raw_claim(pool: MemcachedPool, key: str = KEY) -> Claim | None:
@@ -153,16 +155,16 @@ class TestCoalescer:
                 store_page(pool)
                 coalescer(pool).settle(KEY, 5, PAGE)
 
-        time = FakeTime(holder_finishes)
-        assert coalescer(pool, time).claim_or_wait(KEY, 5) == Outcome(body=PAGE)
-        assert len(time.sleeps) == 3 and sum(time.sleeps) < 0.1
+        fake = FakeTime(holder_finishes)
+        assert coalescer(pool, fake).claim_or_wait(KEY, 5) == Outcome(body=PAGE)
+        assert len(fake.sleeps) == 3 and sum(fake.sleeps) < 0.1
 
     def test_the_verdict_serves_late_readers_at_once(self, pool):
         store_page(pool)
         coalescer(pool).settle(KEY, 5, PAGE)
-        time = FakeTime()
-        assert coalescer(pool, time).claim_or_wait(KEY, 4) == Outcome(body=PAGE)
-        assert time.sleeps == []
+        fake = FakeTime()
+        assert coalescer(pool, fake).claim_or_wait(KEY, 4) == Outcome(body=PAGE)
+        assert fake.sleeps == []
 
     def test_a_page_rendered_before_a_purge_the_waiter_saw_is_not_served(self, pool):
         store_page(pool)
@@ -177,15 +179,15 @@ class TestCoalescer:
 
     def test_an_unstored_verdict_sends_readers_to_render_at_once(self, pool):
         coalescer(pool).settle(KEY, 5, None)
-        time = FakeTime()
-        assert coalescer(pool, time).claim_or_wait(KEY, 5) == Outcome()
-        assert time.sleeps == []
+        fake = FakeTime()
+        assert coalescer(pool, fake).claim_or_wait(KEY, 5) == Outcome()
+        assert fake.sleeps == []
 
     def test_a_claim_whose_holder_never_answers_is_waited_out(self, pool):
         coalescer(pool).claim_or_wait(KEY, 5)
-        time = FakeTime()
-        assert coalescer(pool, time, wait=1.0).claim_or_wait(KEY, 5) == Outcome()
-        assert sum(time.sleeps) == pytest.approx(1.0)
+        fake = FakeTime()
+        assert coalescer(pool, fake, wait=1.0).claim_or_wait(KEY, 5) == Outcome()
+        assert sum(fake.sleeps) == pytest.approx(1.0)
 
     def test_a_claim_that_expires_is_taken_over(self, pool):
         coalescer(pool).claim_or_wait(KEY, 5)
@@ -196,6 +198,18 @@ class TestCoalescer:
 
         assert coalescer(pool, FakeTime(holder_dies)).claim_or_wait(KEY, 6) == Outcome(holding=True)
         assert raw_claim(pool) == Claim(State.RENDERING, 6)
+
+    def test_a_slow_render_keeps_its_claim_alive(self, pool):
+        holder = Coalescer(pool, claim_seconds=3, wait_seconds=0)
+        holder.claim_or_wait(KEY, 5)
+        with holder.keeping(KEY):
+            time.sleep(2.2)
+            # Untouched, it would have at most a second left by memcached's own clock.
+            assert seconds_left(pool, claim_key(KEY)) >= 2
+            assert raw_claim(pool) == Claim(State.RENDERING, 5)
+        # The renewing thread is gone with the render.
+        assert not [t for t in threading.enumerate() if t.name.startswith("cachekeys-claim-")]
+        assert 0 < seconds_left(pool, claim_key(KEY)) <= 3  # and the claim will expire
 
     def test_release_lets_the_next_request_take_it(self, pool):
         coalescer(pool).claim_or_wait(KEY, 5)
@@ -213,10 +227,10 @@ class TestCoalescer:
     def test_memcached_down_means_render_alone_and_skip_a_second_timeout(self, memcached):
         memcached.kill()
         down = MemcachedPool([memcached.address], connect_timeout=0.2, io_timeout=0.2)
-        time = FakeTime()
+        fake = FakeTime()
         # The only node stays in rotation (as in Nginx): storing would just time out again.
-        assert coalescer(down, time).claim_or_wait(KEY, 5) == Outcome(store=False)
-        assert time.sleeps == []
+        assert coalescer(down, fake).claim_or_wait(KEY, 5) == Outcome(store=False)
+        assert fake.sleeps == []
         coalescer(down).settle(KEY, 5, PAGE)  # swallowed
         coalescer(down).release(KEY)
         down.close()
