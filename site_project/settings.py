@@ -16,6 +16,9 @@ DEBUG = read_bool("DEBUG", default=False)
 SECRET_KEY = read_secret_key("SECRET_KEY", debug=DEBUG)
 ALLOWED_HOSTS = read_list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 MEMCACHED_SERVERS = read_servers("MEMCACHED_SERVERS", default=["127.0.0.1:11211"])
+# Each Nginx's purge location: with it listed, Nginx keeps a first tier of pages in memory
+# (cachekeys.tier) and every purge reaches it there too.
+NGINX_PURGE_URLS = read_list("NGINX_PURGE_URLS", default=[])
 DATABASES = {"default": read_database("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several gunicorn workers write to one SQLite file: wait for the lock, don't fail, and
@@ -92,6 +95,8 @@ SESSION_COOKIE_HTTPONLY = True
 
 CACHEKEYS = {
     "SERVERS": MEMCACHED_SERVERS,
+    "NGINX_FIRST_TIER": bool(NGINX_PURGE_URLS),
+    "NGINX_PURGE_URLS": NGINX_PURGE_URLS,
     # The API's paging and filters (blog/api/) are part of a cacheable URL; nothing else is.
     "QUERY_PARAMS": ["page", "limit", "offset", "category", "tag"],
     # /api/v1/me/ answers per visitor: Nginx must never look it up, Django never store it.
