@@ -108,7 +108,11 @@ class PageCacheMiddleware:
         if not outcome.holding:
             # memcached down (then store only if another node stands in), or waited enough.
             return self.render(request, ticket, config, store=outcome.store)[0]
-        # This request renders for every reader waiting on the claim: tell them how it went.
+        return self.render_claimed(request, ticket, config, coalescer, key)
+
+    def render_claimed(self, request: HttpRequest, ticket: RenderTicket, config: Config,
+                       coalescer: Coalescer, key: str) -> HttpResponseBase:
+        """Render for every reader waiting on the claim, then tell them how it went."""
         try:
             with coalescer.keeping(key):
                 response, stored = self.render(request, ticket, config)
