@@ -185,7 +185,7 @@ class Coalescer:
         server = self.pool.node_for(key)
         if server is None:
             raise NodeUnavailable(key)
-        return self.pool._call(server, method, *args, **kwargs)
+        return self.pool.call(server, method, *args, **kwargs)
 
     def claim_or_wait(self, key: str, sequence: int) -> Outcome:
         """Take the claim on ``key``, or wait for the page another request renders."""

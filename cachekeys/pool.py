@@ -66,7 +66,8 @@ class MemcachedPool:
     def node_for(self, key: str) -> str | None:
         return self.ring.node_for(key, self.is_alive)
 
-    def _call(self, server: str, method: str, *args, **kwargs):
+    def call(self, server: str, method: str, *args, **kwargs):
+        """Run one pymemcache command on ``server``; a failure marks it dead and raises."""
         try:
             return getattr(self._client(server), method)(*args, **kwargs)
         except (OSError, MemcacheError) as error:
@@ -81,7 +82,7 @@ class MemcachedPool:
             if server is None:
                 return False
             try:
-                return bool(self._call(server, "set", key, value, expire=expire, flags=flags))
+                return bool(self.call(server, "set", key, value, expire=expire, flags=flags))
             except NodeUnavailable:
                 continue  # Nginx moves to the next node on the ring; so do we
         return False
@@ -91,7 +92,7 @@ class MemcachedPool:
         if server is None:
             return None
         try:
-            return self._call(server, "get", key)
+            return self.call(server, "get", key)
         except NodeUnavailable:
             return None
 
@@ -109,7 +110,7 @@ class MemcachedPool:
     def delete_on(self, server: str, keys: list[str]) -> bool:
         """Delete ``keys`` on one node in one round trip; False if it could not be reached."""
         try:
-            self._call(server, "delete_many", keys, noreply=False)
+            self.call(server, "delete_many", keys, noreply=False)
         except NodeUnavailable:
             return False
         return True

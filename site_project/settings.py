@@ -92,6 +92,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Nginx sets X-Forwarded-Proto itself (a client's own is overwritten), and gunicorn is
+# reachable only through it: trust it, so Django knows a request came over HTTPS.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Origins allowed to POST (the admin) besides the request's own host, e.g. behind a TLS
+# terminator that talks to Nginx over plain HTTP: "https://magazine.example".
+CSRF_TRUSTED_ORIGINS = read_list("CSRF_TRUSTED_ORIGINS", default=[])
 
 CACHEKEYS = {
     "SERVERS": MEMCACHED_SERVERS,

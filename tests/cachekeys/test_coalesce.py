@@ -261,7 +261,7 @@ class TestCoalescer:
                 assert coalescer(pool).claim_or_wait(key, 1).holding
             for key in keys:
                 owner = pool.ring.node_for(key)
-                holders = [s for s in pool.servers if pool._call(s, "get", claim_key(key)) is not None]
+                holders = [s for s in pool.servers if pool.call(s, "get", claim_key(key)) is not None]
                 assert holders == [owner]
         finally:
             pool.close()
