@@ -235,8 +235,7 @@ Produced by `bench/import_wordpress.py` (run it again to refresh this file; abou
   12 categories (some nested), 40 tags, 3 tags per post.
 - Command: `manage.py run_clusters --clusters {args.clusters} --pool P -- import_wordpress
   large.xml --no-purge`; wall time measured around it, process start-up included. The
-  cache purge is measured on its own below: it is the cache layer's cost, and it would
-  dominate these numbers.
+  cache purge is measured on its own below: it is the cache layer's cost.
 - CPU: user + system time of the runner and its workers (`getrusage(RUSAGE_CHILDREN)`),
   the work done whatever else the machine is doing.
 - Memory: each worker prints its own peak resident set size (`getrusage(RUSAGE_SELF).ru_maxrss`)
@@ -275,8 +274,8 @@ created or changed. Measured with {purge_large[0]} posts spread over the databas
 End to end with the purge, the small export ({purged.posts:,} posts, {purged.clusters} clusters,
 pool {purged.pool}) took {purged.wall:.1f} s against {small_run.wall:.1f} s without. For the large
 export that is about {purge_per_cluster:.0f} s of purging per cluster of {args.posts // args.clusters:,}
-posts: `purge_posts` reads each post's state and neighbours one by one, and the cost per post
-grows with the table.
+posts: `purge_posts` reads the posts' lists and neighbours in a handful of queries, whatever
+their number, and purges once.
 
 ## Conclusion
 
