@@ -23,10 +23,10 @@ from tqdm import tqdm
 from bench.measure import WrkResult, process_tree, run_wrk
 from bench.report import OURS, STATIC, VARNISH, Contender, Results, summarize
 from bench.scenarios import save_to_fresh, stampede, stored_sizes
-from bench.servers import StaticNginx, Varnish, version, world_readable_dir
+from bench.servers import StaticNginx, Varnish, version
 from blog.models import Post
 from cachekeys.purge import purge_all
-from cachekeys.testing import Gunicorn, Nginx, Stack
+from cachekeys.testing import Gunicorn, Nginx, Stack, world_readable_dir
 from cachekeys.warm import Client as WarmClient
 from cachekeys.warm import Page, sitemap_pages
 from tests.http import fetch

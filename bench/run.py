@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.report import OURS, OURS_GZIP, STATIC, VARNISH, VARNISH_GZIP, Contender, chart, markdown  # noqa: E402
-from bench.servers import world_readable_dir  # noqa: E402
+from cachekeys.testing import world_readable_dir  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 CHART = ROOT / "bench" / "results.png"

@@ -7,10 +7,9 @@ free loopback ports, both stopped with the run.
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from pathlib import Path
 
-from cachekeys.testing import free_port, wait_for_port
+from cachekeys.testing import free_port, stop_process, wait_for_port, world_readable_dir
 
 STATIC_CONF = """\
 # The upper bound: the same page as a file, by the same Nginx build, worker count and
@@ -42,24 +41,6 @@ http {{
 """
 
 
-def stop(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def world_readable_dir(prefix: str) -> Path:
-    # Nginx workers and Varnish's child run unprivileged: they must traverse it.
-    path = Path(tempfile.mkdtemp(prefix=prefix))
-    path.chmod(0o755)
-    return path
-
-
 class StaticNginx:
     """``body`` served at ``/<name>`` as a static file."""
 
@@ -83,7 +64,7 @@ class StaticNginx:
         return self
 
     def stop(self) -> None:
-        stop(self.process)
+        stop_process(self.process)
 
 
 class Varnish:
@@ -110,7 +91,7 @@ class Varnish:
         return self
 
     def stop(self) -> None:
-        stop(self.process)
+        stop_process(self.process)
 
 
 def version(command: list[str], pattern: str = "") -> str:

@@ -40,7 +40,7 @@ def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: f
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
-def _stop(process: subprocess.Popen | None, sig: int = signal.SIGTERM) -> None:
+def stop_process(process: subprocess.Popen | None, sig: int = signal.SIGTERM) -> None:
     if process is None or process.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
@@ -54,7 +54,7 @@ def _stop(process: subprocess.Popen | None, sig: int = signal.SIGTERM) -> None:
         process.wait()
 
 
-def _world_readable_dir(prefix: str) -> Path:
+def world_readable_dir(prefix: str) -> Path:
     # Nginx workers run unprivileged: a 0700 temp dir turns hits into 403s.
     path = Path(tempfile.mkdtemp(prefix=prefix))
     path.chmod(0o755)
@@ -91,7 +91,7 @@ class Memcached:
         self.process.send_signal(signal.SIGCONT)
 
     def kill(self) -> None:
-        _stop(self.process, signal.SIGKILL)
+        stop_process(self.process, signal.SIGKILL)
 
     def stop(self) -> None:
         # A cache has nothing to save, and memcached's graceful exit takes 0.7 s.
@@ -133,7 +133,7 @@ class Nginx:
         return self
 
     def stop(self) -> None:
-        _stop(self.process, signal.SIGQUIT)  # graceful: finish the requests under way
+        stop_process(self.process, signal.SIGQUIT)  # graceful: finish the requests under way
 
 
 class Gunicorn:
@@ -162,7 +162,7 @@ class Gunicorn:
         return self
 
     def stop(self) -> None:
-        _stop(self.process)
+        stop_process(self.process)
 
 
 class Stack:
@@ -174,7 +174,7 @@ class Stack:
 
     def __init__(self, app: list[str] | None = None, memcached_nodes: int = 1,
                  collect_static: bool = True) -> None:
-        self.run_dir = _world_readable_dir("cachekeys-stack-")
+        self.run_dir = world_readable_dir("cachekeys-stack-")
         self.static_root = self.run_dir / "static"
         self.memcached = [Memcached() for _ in range(memcached_nodes)]
         self.nginx = Nginx(app or [], self.memcached_servers, self.run_dir)

@@ -129,7 +129,7 @@ class TestMemcachedPool:
         # Django must follow the walk exactly that far. Forty names, two of them alive: the
         # key sits where the first 20 points belong to dead names and the 21st is alive.
         from cachekeys.pool import MemcachedPool
-        from cachekeys.testing import Nginx, _world_readable_dir, free_port
+        from cachekeys.testing import Nginx, world_readable_dir, free_port
 
         servers = sorted({f"127.0.0.1:{free_port()}" for _ in range(40)})
         ring = ConsistentRing(servers)
@@ -139,7 +139,7 @@ class TestMemcachedPool:
         uri = next(u for u in (f"/?page={n}" for n in itertools.count(1))
                    if bisect.bisect_left(ring._hashes, zlib.crc32(_key(u).encode())) == start)
         nodes = [Memcached(port=int(server.rpartition(":")[2])).start() for server in alive]
-        nginx = Nginx(app=["127.0.0.1:9"], memcached=servers, run_dir=_world_readable_dir("chash-")).start()
+        nginx = Nginx(app=["127.0.0.1:9"], memcached=servers, run_dir=world_readable_dir("chash-")).start()
         pool = MemcachedPool(servers, connect_timeout=0.5, io_timeout=0.5)
         try:
             # Django walks past each dead node as it finds it, as Nginx does.
