@@ -19,6 +19,8 @@ MEMCACHED_SERVERS = read_servers("MEMCACHED_SERVERS", default=["127.0.0.1:11211"
 # Each Nginx's purge location: with it listed, Nginx keeps a first tier of pages in memory
 # (cachekeys.tier) and every purge reaches it there too.
 NGINX_PURGE_URLS = read_list("NGINX_PURGE_URLS", default=[])
+# Addresses of the app servers each Nginx takes those purges from (loopback always).
+NGINX_PURGE_ALLOW = read_list("NGINX_PURGE_ALLOW", default=[])
 DATABASES = {"default": read_database("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several gunicorn workers write to one SQLite file: wait for the lock, don't fail, and
@@ -103,6 +105,7 @@ CACHEKEYS = {
     "SERVERS": MEMCACHED_SERVERS,
     "NGINX_FIRST_TIER": bool(NGINX_PURGE_URLS),
     "NGINX_PURGE_URLS": NGINX_PURGE_URLS,
+    "NGINX_PURGE_ALLOW": NGINX_PURGE_ALLOW,
     # The API's paging and filters (blog/api/) are part of a cacheable URL; nothing else is.
     "QUERY_PARAMS": ["page", "limit", "offset", "category", "tag"],
     # /api/v1/me/ answers per visitor: Nginx must never look it up, Django never store it.
