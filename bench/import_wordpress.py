@@ -141,7 +141,7 @@ def main() -> None:
     started = time.monotonic()
     large_items = write_export(large, args.posts)
     generated = time.monotonic() - started
-    small_items = write_export(small, small_posts)
+    write_export(small, small_posts)
     print(f"generated {large_items} items ({large.stat().st_size / 1e6:.0f} MB) in {generated:.1f} s")
 
     template = WORK / "template.sqlite3"

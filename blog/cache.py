@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from blog.models import Category, Post, Tag
 from cachekeys.conf import get_config
 from cachekeys.dependencies import instance_tag, track
 from cachekeys.purge import PurgeReport, purge_tags
@@ -88,7 +89,7 @@ def post_tags(pk: int, old: PostState | None, new: PostState | None) -> set[str]
         return set()  # never visible, or nothing visible changed
     if old and new and old.public and new.public and old.listing == new.listing and old.tag_ids == new.tag_ids:
         return {post_page(pk), POSTS_MODIFIED}  # only the body: the post's own page
-    tags = {instance_tag(_post_model(), pk), POSTS_MODIFIED}
+    tags = {instance_tag(Post, pk), POSTS_MODIFIED}
     if not (old and new and old.membership() == new.membership()):
         for state in shown:
             tags |= state.lists()
@@ -113,7 +114,7 @@ class CategoryState:
 def category_tags(pk: int, old: CategoryState | None, new: CategoryState | None) -> set[str]:
     if old == new:
         return set()
-    tags = {instance_tag(_category_model(), pk)}
+    tags = {instance_tag(Category, pk)}
     if old is None or new is None or old.slug != new.slug:
         tags.add(ALL_CATEGORIES)
     if old is None or new is None or old.chain != new.chain:
@@ -132,7 +133,7 @@ class NamedState:
 def tag_tags(pk: int, old: NamedState | None, new: NamedState | None) -> set[str]:
     if old == new:
         return set()
-    tags = {instance_tag(_tag_model(), pk)}
+    tags = {instance_tag(Tag, pk)}
     if old is None or new is None or old.slug != new.slug:
         tags |= {ALL_TAGS, tag_posts(pk)}
     return tags
@@ -150,7 +151,7 @@ def author_tags(pk: int, old: NamedState | None, new: NamedState | None) -> set[
 
 # -- reading states ------------------------------------------------------------------------
 def post_state(pk: int) -> PostState | None:
-    post = _post_model().objects.select_related("category").filter(pk=pk).first()
+    post = Post.objects.select_related("category").filter(pk=pk).first()
     if post is None:
         return None
     local = timezone.localtime(post.published_at)
@@ -169,7 +170,7 @@ def post_state(pk: int) -> PostState | None:
 
 
 def category_state(pk: int) -> CategoryState | None:
-    category = _category_model().objects.filter(pk=pk).first()
+    category = Category.objects.filter(pk=pk).first()
     if category is None:
         return None
     chain = tuple(c.pk for c in [*category.ancestors(), category])
@@ -177,7 +178,7 @@ def category_state(pk: int) -> CategoryState | None:
 
 
 def tag_state(pk: int) -> NamedState | None:
-    tag = _tag_model().objects.filter(pk=pk).first()
+    tag = Tag.objects.filter(pk=pk).first()
     return NamedState(tag.name, tag.slug) if tag else None
 
 
@@ -189,7 +190,7 @@ def author_state(pk: int) -> NamedState | None:
 def _neighbour_ids(pk: int) -> list[int]:
     from blog.queries import adjacent_posts
 
-    post = _post_model().objects.filter(pk=pk).first()
+    post = Post.objects.filter(pk=pk).first()
     if post is None or not post.is_public:
         return []
     return [neighbour.pk for neighbour in adjacent_posts(post) if neighbour is not None]
@@ -206,27 +207,9 @@ def sidebar_fingerprints() -> dict[str, Callable[[], Hashable]]:
     }
 
 
-def _post_model():
-    from blog.models import Post
-
-    return Post
-
-
-def _category_model():
-    from blog.models import Category
-
-    return Category
-
-
-def _tag_model():
-    from blog.models import Tag
-
-    return Tag
-
-
 def register() -> None:
     """Tag pages with what they show, and purge them when it changes (from ``ready()``)."""
-    Post, Category, Tag, User = _post_model(), _category_model(), _tag_model(), get_user_model()
+    User = get_user_model()
     track(Post, Category, Tag, User)
     tracker.watch(Post, post_state, post_tags, m2m=[Post._meta.get_field("tags")])
     tracker.watch(Category, category_state, category_tags)
@@ -249,11 +232,10 @@ def purge_posts(post_ids: Iterable[int]) -> PurgeReport:
     queries whatever the number of posts, so an import of thousands stays cheap.
     """
     ids = sorted(set(post_ids))
-    Post = _post_model()
     tags = {LATEST_POSTS, POPULAR_TAGS, ARCHIVE_MONTHS, NAV_CATEGORIES, POSTS_MODIFIED,
             ALL_POSTS, ALL_TAGS, ALL_CATEGORIES}
     tags |= {instance_tag(Post, pk) for pk in ids} | {post_page(pk) for pk in ids}
-    tags |= _list_tags_of(Post, ids) | {post_page(pk) for pk in _neighbours_of(Post, ids)}
+    tags |= _list_tags_of(ids) | {post_page(pk) for pk in _neighbours_of(ids)}
     return purge_tags(tags)
 
 
@@ -261,8 +243,8 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
     return (ids[start:start + CHUNK] for start in range(0, len(ids), CHUNK))
 
 
-def _list_tags_of(Post, ids: list[int]) -> set[str]:
-    parents = dict(_category_model().objects.values_list("pk", "parent_id"))
+def _list_tags_of(ids: list[int]) -> set[str]:
+    parents = dict(Category.objects.values_list("pk", "parent_id"))
     tags: set[str] = set()
     for chunk in _chunks(ids):
         for category_id, author_id, published_at in Post.objects.filter(pk__in=chunk).values_list(
@@ -283,7 +265,7 @@ def _chain(parents: dict[int, int | None], category_id: int | None) -> list[int]
     return chain
 
 
-def _neighbours_of(Post, ids: list[int]) -> set[int]:
+def _neighbours_of(ids: list[int]) -> set[int]:
     """The public posts just before and after each of ``ids``, from one ordered scan."""
     order = list(Post.objects.public().order_by("published_at", "pk").values_list("pk", flat=True))
     position = {pk: index for index, pk in enumerate(order)}
@@ -298,7 +280,7 @@ def _neighbours_of(Post, ids: list[int]) -> set[int]:
 def seconds_until_next_publication() -> int | None:
     """The most a page may live now: until the next scheduled post appears (EXPIRY_CAP)."""
     upcoming = (
-        _post_model().objects.filter(status="published", published_at__gt=timezone.now())
+        Post.objects.filter(status="published", published_at__gt=timezone.now())
         .order_by("published_at").values_list("published_at", flat=True).first()
     )
     if upcoming is None:

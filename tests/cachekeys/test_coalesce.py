@@ -1,7 +1,6 @@
 """Coalescing: the decision table on its own, then claims on a real memcached."""
 from __future__ import annotations
 
-import gzip
 import itertools
 import threading
 import time

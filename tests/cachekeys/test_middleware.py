@@ -33,7 +33,7 @@ class TestStores:
         response = via_nginx("/page/")
         assert response["X-Cache"] == "MISS"
         client = get_pool()._client(cache_at.address)
-        value, flags = client.gets(page_key("site.test", "/page/"))[0], None
+        value = client.get(page_key("site.test", "/page/"))
         assert gzip.decompress(value) == response.content
         raw = client.raw_command(b"mg " + page_key("site.test", "/page/").encode() + b" f", b"\r\n")
         assert raw.split()[1] == b"f1"  # memcached_gzip_flag 1

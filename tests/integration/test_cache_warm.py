@@ -47,7 +47,7 @@ class TestCacheWarm:
     def test_a_second_run_finds_everything_cached(self, stack, posts):
         cache_warm(stack)
         output = cache_warm(stack, "--concurrency=1")
-        assert re.fullmatch(rf"Warmed (\d+) pages through \S+: \1 HIT\.", output.strip()), output
+        assert re.fullmatch(r"Warmed (\d+) pages through \S+: \1 HIT\.", output.strip()), output
 
     def test_pages_are_stored_under_the_host_readers_use(self, stack, posts):
         cache_warm(stack)
