@@ -50,3 +50,22 @@ def summarize(body: str, words: int = 40) -> str:
 
 def reading_minutes(body: str) -> int:
     return max(1, math.ceil(len(plain_text(body).split()) / WORDS_PER_MINUTE))
+
+
+# Comments get fewer tags than posts: text, emphasis, quotes, code and links (capped).
+COMMENT_TAGS = {"a", "b", "blockquote", "br", "code", "em", "i", "p", "pre", "strong"}
+
+
+def sanitize_comment(body: str) -> str:
+    """Return a reader's comment as safe HTML: plain text paragraphs, a few tags, nofollow links."""
+    text = body.replace("\r\n", "\n").strip()
+    # Readers type plain text: blank lines make paragraphs, single newlines line breaks.
+    paragraphs = [part.strip().replace("\n", "<br>") for part in text.split("\n\n") if part.strip()]
+    text = "".join(f"<p>{part}</p>" for part in paragraphs)
+    return nh3.clean(
+        text,
+        tags=COMMENT_TAGS,
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https"},
+        link_rel="nofollow ugc noopener noreferrer",
+    )

@@ -80,6 +80,11 @@ class Post(models.Model):
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+    cover = models.ForeignKey(
+        "Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="cover_of",
+        help_text="The photo at the top of the story, on its cards and when shared. "
+                  "Left empty, the generated artwork is used.",
+    )
     reading_time = models.PositiveSmallIntegerField(editable=False, default=1)
     wordpress_id = models.PositiveBigIntegerField(
         null=True, blank=True, unique=True, editable=False,
@@ -114,3 +119,124 @@ class Post(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+
+
+def image_upload_to(image: "Image", filename: str) -> str:
+    """Store a photo under its content hash, so one set of bytes has one name for ever."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"images/{image.content_hash[:20]}.{extension}"
+
+
+class Image(models.Model):
+    """A photo in the media library: stored once, served in a few widths (blog.images)."""
+
+    file = models.ImageField(
+        upload_to=image_upload_to, width_field="width", height_field="height",
+        help_text="JPEG, PNG, GIF or WebP. Location data is removed; smaller copies for phones "
+                  "and WebP versions are made on save.",
+    )
+    alt_text = models.CharField(
+        max_length=300, blank=True,
+        help_text="What the photo shows, for readers who cannot see it. Leave empty only for decoration.",
+    )
+    caption = models.CharField(max_length=500, blank=True, help_text="Shown under the photo.")
+    credit = models.CharField(max_length=200, blank=True, help_text="Photographer or source, e.g. “Photo: Jane Doe”.")
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    content_hash = models.CharField(max_length=64, editable=False, db_index=True, default="")
+    # [{"width": 480, "height": 320, "format": "webp", "name": "images/…-480w.webp"}, …]
+    renditions = models.JSONField(editable=False, default=list)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="images",
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.alt_text or self.caption or self.file.name.rsplit("/", 1)[-1]
+
+
+class Page(models.Model):
+    """A standalone page (About, Contact) at ``/<slug>/``."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=100, unique=True,
+        help_text="The page lives at /<slug>/. A slug another address of the site uses is refused.",
+    )
+    body = models.TextField(help_text="HTML, like a post's body. Scripts and unsafe markup are removed on save.")
+    body_html = models.TextField(editable=False, default="")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    show_in_footer = models.BooleanField(default=False, help_text="List this page in the footer of every page.")
+    footer_order = models.PositiveSmallIntegerField(default=0, help_text="Footer links are sorted by this number, then title.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["footer_order", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.body_html = sanitize(self.body)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"body_html", "updated_at"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("blog:page", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Comment(models.Model):
+    """A reader's comment; shown under the post only once an editor approves it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting moderation"
+        APPROVED = "approved", "Approved"
+        SPAM = "spam", "Spam"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies",
+        help_text="The comment this one answers.",
+    )
+    author_name = models.CharField(max_length=100)
+    author_email = models.EmailField(max_length=254, help_text="Never shown to readers.")
+    author_url = models.URLField(max_length=200, blank=True)
+    body = models.TextField()
+    body_html = models.TextField(editable=False, default="")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, unpack_ipv4=True)
+    # sha256 of the secret only the comment's author holds (so they alone see it pending).
+    author_key = models.CharField(max_length=64, editable=False, blank=True, default="")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["post", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.author_name} on {self.post_id}: {self.body[:40]}"
+
+    def save(self, *args, **kwargs) -> None:
+        from blog.html import sanitize_comment
+
+        self.body_html = sanitize_comment(self.body)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"body_html"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return f"{self.post.get_absolute_url()}#comment-{self.pk}"

@@ -69,6 +69,13 @@ def read_database(name: str, default: str) -> dict:
     return config
 
 
+def read_positive_int(name: str, default: int) -> int:
+    raw = env.str(name, default=str(default)).strip()
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ImproperlyConfigured(f"{name} must be a positive whole number, got {raw!r}.")
+    return int(raw)
+
+
 def read_secret_key(name: str, debug: bool) -> str:
     value = env.str(name, default="").strip()
     if value:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from site_project.env import env, read_bool, read_database, read_list, read_secret_key, read_servers
+from site_project.env import (
+    env, read_bool, read_database, read_list, read_positive_int, read_secret_key, read_servers,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -86,6 +88,35 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Photos (blog.images): uploaded files live in MEDIA_ROOT, which Nginx serves at MEDIA_URL
+# with a year's immutable caching (names are content hashes). Django never serves them in
+# production. With AWS_STORAGE_BUCKET_NAME set, they go to an S3-compatible object store
+# instead, shared by every app server (deploy/README.md "Photos on an object store").
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# The largest upload, in megabytes: Nginx's client_max_body_size is rendered from it and
+# Django refuses a larger photo itself (an app server may be reached without Nginx).
+UPLOAD_MAX_MB = read_positive_int("UPLOAD_MAX_MB", default=20)
+# Decoding a photo larger than this many pixels is refused (a decompression bomb).
+IMAGE_MAX_PIXELS = read_positive_int("IMAGE_MAX_PIXELS", default=50_000_000)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            "querystring_auth": False,  # public photos: plain, cacheable URLs
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
 
 # Security headers Django sets on every response; the Nginx template repeats them on
 # cache hits (rendered from these same settings), so a hit and a miss look alike.
