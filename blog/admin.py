@@ -24,16 +24,20 @@ admin.site.index_title = "Magazine"
 @admin.register(Post)
 class PostAdmin(CachedPagesMixin, admin.ModelAdmin):
     list_display = ["title", "status", "is_live", "published_at", "author", "category", "reading_time"]
-    list_filter = ["status", "category", "tags", "author"]
+    list_filter = ["status", "sticky", "wordpress_protected", "category", "tags", "author"]
     list_select_related = ["author", "category"]
     search_fields = ["title", "slug", "excerpt", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["tags"]
-    readonly_fields = ["reading_time", "created_at", "updated_at", "cached_pages"]
+    filter_horizontal = ["tags", "extra_categories"]
+    readonly_fields = ["reading_time", "created_at", "updated_at", "cached_pages", "hidden_because",
+                       "wordpress_id", "wordpress_status"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "body", "excerpt"]}),
-        ("Publishing", {"fields": ["status", "published_at", "author", "category", "tags"]}),
+        ("Publishing", {"fields": ["status", "published_at", "author", "category", "extra_categories",
+                                   "tags", "sticky"]}),
+        ("Imported from WordPress", {"fields": ["hidden_because", "wordpress_protected", "wordpress_id",
+                                                "wordpress_status"]}),
         ("Computed on save", {"classes": ["collapse"], "fields": ["reading_time", "created_at", "updated_at"]}),
         ("Page cache", {"classes": ["collapse"], "fields": ["cached_pages"]}),
     ]
@@ -43,6 +47,10 @@ class PostAdmin(CachedPagesMixin, admin.ModelAdmin):
     def is_live(self, post: Post) -> bool:
         """Show whether readers can see the post now (published and its date has come)."""
         return post.is_public
+
+    @admin.display(description="Why readers cannot see it")
+    def hidden_because(self, post: Post) -> str:
+        return post.hidden_because or "—"
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         """Make the editor writing the post its author unless they pick someone else."""

@@ -57,8 +57,13 @@ class Tag(models.Model):
 
 class PostQuerySet(models.QuerySet):
     def public(self) -> "PostQuerySet":
-        """Published posts whose publish date has passed: all a reader may see."""
-        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+        """Published posts whose publish date has passed: all a reader may see.
+
+        A password-protected post is never public, whatever its status: the site has no
+        password form, so its text would be everyone's.
+        """
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now(),
+                           wordpress_protected=False)
 
 
 class Post(models.Model):
@@ -79,16 +84,32 @@ class Post(models.Model):
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
     )
+    extra_categories = models.ManyToManyField(
+        Category, blank=True, related_name="extra_posts",
+        help_text="Other categories that list it too; the category above stays its primary one "
+                  "(breadcrumbs, section).",
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
     cover = models.ForeignKey(
         "Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="cover_of",
         help_text="The photo at the top of the story, on its cards and when shared. "
                   "Left empty, the generated artwork is used.",
     )
+    sticky = models.BooleanField(
+        default=False, help_text="Featured at the top of the home page (WordPress's sticky posts).",
+    )
     reading_time = models.PositiveSmallIntegerField(editable=False, default=1)
     wordpress_id = models.PositiveBigIntegerField(
         null=True, blank=True, unique=True, editable=False,
         help_text="The post's id in the WordPress export it was imported from.",
+    )
+    wordpress_status = models.CharField(
+        max_length=20, blank=True, editable=False,
+        help_text="Its status in WordPress (publish, private, draft, pending, future, trash).",
+    )
+    wordpress_protected = models.BooleanField(
+        "password-protected", default=False,
+        help_text="It had a password in WordPress: kept out of every public page while ticked.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -118,7 +139,17 @@ class Post(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+        return (self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+                and not self.wordpress_protected)
+
+    @property
+    def hidden_because(self) -> str:
+        """Why an imported post is not shown to readers, for the admin; "" if nothing holds it."""
+        if self.wordpress_protected:
+            return "Password-protected in WordPress: readers never see it while it is ticked."
+        if self.wordpress_status and self.wordpress_status not in ("publish", "future"):
+            return f"Its status in WordPress was “{self.wordpress_status}”: imported as a draft."
+        return ""
 
 
 def image_upload_to(image: "Image", filename: str) -> str:

@@ -51,7 +51,6 @@ BATCH = 500  # posts read back from the spool and looked up per query
 LOCK_PATIENCE = 60 * 60.0
 FALLBACK_LOGIN = "wordpress"  # the author of items whose dc:creator is empty
 ZERO_DATE = "0000-00-00 00:00:00"  # WordPress's "no date", e.g. an unscheduled draft's GMT date
-PUBLISHED_STATUSES = {"publish", "future"}  # future = scheduled: published, with a future date
 MAX_SLUG = Post._meta.get_field("slug").max_length
 MAX_TITLE = Post._meta.get_field("title").max_length
 MAX_TERM = Tag._meta.get_field("slug").max_length
@@ -348,6 +347,9 @@ class _Post:
     body: str  # sanitised
     excerpt: str  # plain text; empty means "let Post.save() summarise the body"
     status: str
+    wordpress_status: str
+    protected: bool  # wp:post_password was set
+    sticky: bool
     published_at: datetime | None  # None: the export has no usable date
     creator: str
     category: str | None  # the first category's nicename
@@ -355,16 +357,37 @@ class _Post:
     slug: str  # the slug it wants, before de-duplication
 
 
+def reader_status(item: Item, date: datetime | None, now: datetime | None = None) -> str:
+    """Return the status readers' pages go by: published only if WordPress showed it to all.
+
+    Private, draft, pending, trashed and password-protected items become drafts (the
+    site has no per-reader access and no password form). A scheduled ("future") item
+    stays scheduled if its date is still ahead; one whose date passed was never published
+    by WordPress (a missed schedule), so it is a draft too.
+    """
+    if item.password:
+        return Post.Status.DRAFT
+    if item.status == "publish":
+        return Post.Status.PUBLISHED
+    if item.status == "future" and date is not None and date > (now or timezone.now()):
+        return Post.Status.PUBLISHED
+    return Post.Status.DRAFT
+
+
 def prepare(item: Item) -> _Post:
     """Turn an ``<item>`` into field values; the costly HTML work happens here, in parallel."""
+    date = published_at(item)
     return _Post(
         wp_id=item.wp_id,
         title=(plain_text(item.title) or "(no title)")[:MAX_TITLE],
         # Stored sanitised, not only rendered so: no script survives anywhere in the row.
         body=sanitize(autop(item.content)),
         excerpt=plain_text(item.excerpt),
-        status=Post.Status.PUBLISHED if item.status in PUBLISHED_STATUSES else Post.Status.DRAFT,
-        published_at=published_at(item),
+        status=reader_status(item, date),
+        wordpress_status=item.status[:20],
+        protected=bool(item.password),
+        sticky=item.sticky,
+        published_at=date,
         creator=item.creator or FALLBACK_LOGIN,
         category=next((nicename for taxonomy, nicename, _ in item.terms if taxonomy == "category"), None),
         tags=[nicename for taxonomy, nicename, _ in item.terms if taxonomy == "post_tag"],
@@ -387,7 +410,8 @@ def _write_posts(items: list[_Post], users, categories, tags, report: ImportRepo
     for item in items:
         values = {
             "title": item.title, "body": item.body, "excerpt": item.excerpt, "status": item.status,
-            "published_at": item.published_at, "author_id": users[item.creator],
+            "wordpress_status": item.wordpress_status, "wordpress_protected": item.protected,
+            "sticky": item.sticky, "published_at": item.published_at, "author_id": users[item.creator],
             "category_id": categories[item.category] if item.category is not None else None,
         }
         tag_ids = {tags[nicename] for nicename in item.tags}

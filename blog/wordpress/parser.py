@@ -1,4 +1,4 @@
-"""Read a WordPress export (WXR 1.1 or 1.2) as a stream of records.
+"""Read a WordPress export (WXR 1.0, 1.1 or 1.2) as a stream of records.
 
 The file is fed to expat in chunks and every record (an author, a category, a tag, an
 item) is handed out as soon as its closing tag is read, then dropped from the tree, so
@@ -12,6 +12,7 @@ URLs) before a single entity is expanded. Every way a file can be wrong surfaces
 from __future__ import annotations
 
 import os
+import re
 import xml.parsers.expat
 from collections import deque
 from collections.abc import Iterator
@@ -23,12 +24,11 @@ from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
-# The namespaces WordPress writes; the ``wp`` one carries the WXR version.
-WP_NAMESPACES = {
-    "http://wordpress.org/export/1.1/": "1.1",
-    "http://wordpress.org/export/1.2/": "1.2",
-}
-SUPPORTED_VERSIONS = ("1.1", "1.2")
+# The namespaces WordPress writes, over http or https (WordPress.com and the Theme Unit
+# Test data use https); the ``wp`` one carries the WXR version. Like WordPress's own
+# importer we read any 1.x: each version only added elements to the one before.
+WP_NAMESPACE = re.compile(r"https?://wordpress\.org/export/(1\.\d+)/")
+WXR_VERSION = re.compile(r"1\.\d+")
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 EXCERPT_PREFIX = "/excerpt/}"  # excerpt namespace is http://wordpress.org/export/1.x/excerpt/
@@ -67,8 +67,25 @@ class Term:
 
 
 @dataclass(slots=True)
+class Comment:
+    """One ``<wp:comment>`` of an item; ``approved`` is "1", "0", "spam" or "trash"."""
+
+    wp_id: int
+    author: str = ""
+    email: str = ""
+    url: str = ""
+    date: str = ""
+    date_gmt: str = ""
+    content: str = ""
+    approved: str = ""
+    kind: str = ""  # wp:comment_type: "" or "comment", "pingback", "trackback"
+    parent: int = 0  # the wp id of the comment it answers
+    user_id: int = 0
+
+
+@dataclass(slots=True)
 class Item:
-    """One ``<item>``: a post, or a page, attachment, menu item, revision... to skip."""
+    """One ``<item>``: a post, page or attachment; menu items, revisions... are skipped."""
 
     wp_id: int
     post_type: str
@@ -82,10 +99,26 @@ class Item:
     date_gmt: str = ""  # wp:post_date_gmt; "0000-00-00 00:00:00" for unscheduled drafts
     pub_date: str = ""  # RSS pubDate, RFC 822
     terms: list[tuple[str, str, str]] = field(default_factory=list)  # (taxonomy, nicename, name)
+    link: str = ""  # its permalink on the old site
+    guid: str = ""
+    password: str = ""  # wp:post_password: a password-protected item
+    sticky: bool = False
+    parent: int = 0  # wp:post_parent: a page's parent page, an attachment's post
+    menu_order: int = 0
+    attachment_url: str = ""
+    meta: dict[str, str] = field(default_factory=dict)  # the wp:postmeta the import uses
+    comments: list[Comment] = field(default_factory=list)
     line: int = 0
 
 
 Record = Author | Term | Item
+
+# The wp:postmeta keys the import reads; the rest (plugins' data, edit locks) is dropped
+# while parsing, so a post with thousands of meta rows costs nothing.
+META_KEYS = frozenset({
+    "_thumbnail_id", "_wp_attachment_image_alt", "_wp_attached_file",
+    "_wp_attachment_metadata", "_wp_page_template",
+})
 
 
 class _Collector:
@@ -132,7 +165,7 @@ class _Collector:
         if self.depth == 3:
             self.channel.remove(element)
             namespace, local = _split(tag)
-            is_wp = namespace in WP_NAMESPACES
+            is_wp = WP_NAMESPACE.fullmatch(namespace) is not None
             if tag == "item" or is_wp and local in ("author", "category", "tag"):
                 if self.version is None:
                     self.fail(f"<{local}> before any <wp:wxr_version>, so this is no WXR file")
@@ -145,11 +178,12 @@ class _Collector:
         return element
 
     def read_version(self, namespace: str, element: Element) -> None:
-        if namespace not in WP_NAMESPACES:
-            self.fail(f"the wp namespace is {namespace!r}; only WXR 1.1 and 1.2 are supported")
+        if WP_NAMESPACE.fullmatch(namespace) is None:
+            self.fail(f"the wp namespace is {namespace!r}; WordPress exports use "
+                      "http(s)://wordpress.org/export/1.x/")
         version = (element.text or "").strip()
-        if version not in SUPPORTED_VERSIONS:
-            self.fail(f"WXR version {version!r} is not supported (only 1.1 and 1.2 are)")
+        if not WXR_VERSION.fullmatch(version):
+            self.fail(f"WXR version {version!r} is not supported (1.0, 1.1 and 1.2 are)")
         self.wp, self.version = "{" + namespace + "}", version
 
     def data(self, text: str) -> None:
@@ -164,7 +198,7 @@ def read_export(path: str | os.PathLike, progress=None) -> Iterator[Record]:
     """Yield every author, category, tag and item of the export at ``path``, in order.
 
     Raise ``ExportError`` if the file cannot be read, is not well-formed XML, declares
-    entities, or is not a WXR 1.1/1.2 export. Records already yielded before the error
+    entities, or is not a WXR 1.x export. Records already yielded before the error
     must therefore not be committed by the caller until the generator is exhausted.
     ``progress``, if given, is called with the number of bytes read after each chunk.
     """
@@ -281,9 +315,47 @@ def _item(element: Element, at: tuple[int, int], wp: str, name: str) -> Item:
             item.pub_date = (child.text or "").strip()
         elif tag == "category":
             taxonomy = child.get("domain", "")
-            if taxonomy in ("category", "post_tag"):
+            taxonomy = "post_tag" if taxonomy == "tag" else taxonomy  # WXR 1.0 says "tag"
+            # WXR 1.0 repeats each term without a nicename; WordPress reads only the full one.
+            if taxonomy in ("category", "post_tag") and child.get("nicename") is not None:
                 item.terms.append((taxonomy, child.get("nicename", ""), (child.text or "").strip()))
+        elif tag == "link":
+            item.link = (child.text or "").strip()
+        elif tag == "guid":
+            item.guid = (child.text or "").strip()
+        elif tag == wp + "post_password":
+            item.password = (child.text or "").strip()
+        elif tag == wp + "is_sticky":
+            item.sticky = (child.text or "").strip() not in ("", "0")
+        elif tag == wp + "post_parent":
+            item.parent = _int_or_none((child.text or "").strip()) or 0
+        elif tag == wp + "menu_order":
+            item.menu_order = _int_or_none((child.text or "").strip()) or 0
+        elif tag == wp + "attachment_url":
+            item.attachment_url = (child.text or "").strip()
+        elif tag == wp + "postmeta":
+            key = _text(child, wp + "meta_key")
+            if key in META_KEYS:
+                item.meta[key] = child.findtext(wp + "meta_value") or ""
+        elif tag == wp + "comment":
+            item.comments.append(_comment(child, wp))
     return item
+
+
+def _comment(element: Element, wp: str) -> Comment:
+    return Comment(
+        wp_id=_int_or_none(_text(element, wp + "comment_id")) or 0,
+        author=_text(element, wp + "comment_author"),
+        email=_text(element, wp + "comment_author_email"),
+        url=_text(element, wp + "comment_author_url"),
+        date=_text(element, wp + "comment_date"),
+        date_gmt=_text(element, wp + "comment_date_gmt"),
+        content=element.findtext(wp + "comment_content") or "",
+        approved=_text(element, wp + "comment_approved"),
+        kind=_text(element, wp + "comment_type"),
+        parent=_int_or_none(_text(element, wp + "comment_parent")) or 0,
+        user_id=_int_or_none(_text(element, wp + "comment_user_id")) or 0,
+    )
 
 
 def _text(element: Element, tag: str) -> str:

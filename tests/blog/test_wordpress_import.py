@@ -147,6 +147,13 @@ class TestImportFixture:
             ("boats", "Boats"), ("winter", "Winter"), ("new-tag", "New tag"),  # last: undeclared
         }
 
+    def test_wxr_10(self, purges):
+        output = run(FIXTURES / "wxr-1.0.xml")
+        assert "1 posts (1 created" in output
+        post = Post.objects.get(wordpress_id=1)
+        assert (post.author.username, post.category.slug) == ("admin", "uncategorized")
+        assert list(post.tags.values_list("slug", flat=True)) == ["news"]
+
     def test_wxr_11(self, purges):
         output = run(FIXTURES / "wxr-1.1.xml")
         assert "2 posts (2 created" in output and "skipped 1 revision" in output
@@ -260,7 +267,7 @@ class TestClusters:
 @pytest.mark.django_db
 class TestBadFilesImportNothing:
     @pytest.mark.parametrize("name", [
-        "truncated.xml", "not-xml.xml", "rss-not-wxr.xml", "wxr-1.0.xml",
+        "truncated.xml", "not-xml.xml", "rss-not-wxr.xml", "wxr-2.0.xml",
         "billion-laughs.xml", "external-entity.xml",
     ])
     def test_refused_and_nothing_written(self, name, purges):

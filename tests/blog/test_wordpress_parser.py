@@ -78,6 +78,33 @@ class TestWxr11:
         assert pending.excerpt == "What to bring."  # excerpt namespace .../1.1/excerpt/
 
 
+class TestOtherVersionsAndHttps:
+    def test_wxr_10_tags_are_read_once(self):
+        (post,) = [r for r in records(FIXTURES / "wxr-1.0.xml") if isinstance(r, Item)]
+        # WXR 1.0 writes each term twice, once without a nicename, and tags as domain="tag".
+        assert post.terms == [("category", "uncategorized", "Uncategorized"), ("post_tag", "news", "news")]
+
+    def test_https_namespaces_as_wordpress_com_writes_them(self):
+        found = records(FIXTURES / "site.xml")
+        items = {r.wp_id: r for r in found if isinstance(r, Item)}
+        assert Counter(r.post_type for r in items.values()) == {
+            "post": 8, "page": 5, "attachment": 5, "nav_menu_item": 1, "revision": 1}
+        protected = items[1002]
+        assert protected.password == "enter" and protected.sticky
+        assert protected.content.strip().startswith("PROTECTED-TEXT")
+        assert protected.excerpt == "PROTECTED-EXCERPT"  # excerpt namespace over https
+        welcome = items[1001]
+        assert welcome.link == "https://old.example/2024/01/07/welcome-aboard/"
+        assert welcome.meta == {"_thumbnail_id": "2001"}  # only the keys the import reads
+        assert [(c.wp_id, c.parent, c.approved) for c in welcome.comments] == [
+            (3001, 0, "1"), (3003, 3002, "1"), (3002, 3001, "1"), (3004, 0, "0"), (3005, 0, "spam")]
+        assert welcome.comments[0].email == "reader-one-SECRET@mail.example"
+        assert (items[4003].parent, items[4002].menu_order) == (4002, 2)
+        boat = items[2001]
+        assert boat.attachment_url == "https://old.example/wp-content/uploads/2024/01/boat.jpg"
+        assert boat.meta["_wp_attachment_image_alt"] == "A fishing boat at the quay"
+
+
 class TestBadFiles:
     """Each refusal is one line naming the file and where reading stopped."""
 
@@ -86,9 +113,9 @@ class TestBadFiles:
         ("not-xml.xml", "line 1, column 1", "not a WordPress export: syntax error"),
         ("rss-not-wxr.xml", "line 13, column 2",
          "not a WordPress export: <item> before any <wp:wxr_version>, so this is no WXR file"),
-        ("wxr-1.0.xml", "line 6, column 21",
-         "not a WordPress export: the wp namespace is 'http://wordpress.org/export/1.0/'; "
-         "only WXR 1.1 and 1.2 are supported"),
+        ("wxr-2.0.xml", "line 6, column 21",
+         "not a WordPress export: the wp namespace is 'http://wordpress.org/export/2.0/'; "
+         "WordPress exports use http(s)://wordpress.org/export/1.x/"),
         ("billion-laughs.xml", "line 3, column 16",
          "refused: the file declares the entity 'lol'; entity declarations are not allowed "
          "(entity expansion and external entities)"),
