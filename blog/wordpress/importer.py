@@ -18,6 +18,7 @@ takes the write lock when its write phase starts and waits for it as long as nee
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import pickle
 import re
@@ -184,8 +185,7 @@ def _write(scan: _Scan, items: Iterable[_Post], report: ImportReport, using: str
         try:
             # Per-save purge tracking would read every post's state twice and purge per
             # transaction anyway; the import purges its posts once itself, after the commit.
-            with tracker.paused(), transaction.atomic(using=using):
-                _take_write_lock(using)
+            with tracker.paused(), _write_transaction(using):
                 report.wait_seconds = time.monotonic() - waiting
                 users = _upsert_authors(scan.authors.values(), using)
                 categories = _upsert_terms(Category, scan.categories.values(), using)
@@ -213,6 +213,30 @@ class _Busy(Exception):
     """Another connection holds SQLite's write lock; nothing was done yet, retry."""
 
 
+@contextlib.contextmanager
+def _write_transaction(using: str) -> Iterator[None]:
+    """Open the import's transaction holding the write lock, or raise ``_Busy``.
+
+    With the project's SQLite ``transaction_mode = IMMEDIATE`` it is ``atomic()`` itself
+    that asks for the lock (``BEGIN IMMEDIATE``) and, after the connection's timeout,
+    raises "database is locked": that is turned into ``_Busy`` too, so the caller's
+    retry loop, not the connection timeout, decides how long the import waits.
+    """
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(transaction.atomic(using=using))
+        except OperationalError as error:
+            if _is_busy(error):
+                raise _Busy from error
+            raise
+        _take_write_lock(using)  # without IMMEDIATE mode: take it before the first read
+        yield
+
+
+def _is_busy(error: OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
+
+
 def _take_write_lock(using: str) -> None:
     """On SQLite, take the write lock now, before reading anything.
 
@@ -229,7 +253,7 @@ def _take_write_lock(using: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"UPDATE {table} SET id = id WHERE 0")
     except OperationalError as error:
-        if "locked" in str(error) or "busy" in str(error):
+        if _is_busy(error):
             raise _Busy from error
         raise
 

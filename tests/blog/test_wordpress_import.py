@@ -1,7 +1,10 @@
 """blog.wordpress.importer and ``manage.py import_wordpress``, in this process."""
 from __future__ import annotations
 
+import sqlite3
 import sys
+import threading
+import time
 import types
 from datetime import datetime, timezone
 from io import StringIO
@@ -10,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone as dj_timezone
 
 from blog.clusters import Cluster
@@ -314,3 +318,56 @@ def test_dates_fall_back_to_pubdate_then_keep_existing(purges, tmp_path):
     kept = Post.objects.get(wordpress_id=7).published_at
     assert "0 updated" in run(export)  # no date in the export: ours is kept, nothing changes
     assert Post.objects.get(wordpress_id=7).published_at == kept
+
+
+@pytest.fixture
+def held_write_lock(monkeypatch):
+    """Hold SQLite's write lock from another connection, as another writer would.
+
+    Our own connection's busy timeout is cut to 0.3 s, so a wait longer than that is the
+    import's own patience (LOCK_PATIENCE), not the connection's.
+    """
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's single write lock")
+    connection.close()
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 0.3)
+    other = sqlite3.connect(connection.settings_dict["NAME"], check_same_thread=False,
+                            isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO blog_tag (name, slug) VALUES ('held', 'held')")
+
+    timers: list[threading.Timer] = []
+
+    def release_after(seconds: float) -> threading.Timer:
+        timers.append(threading.Timer(seconds, other.execute, ["COMMIT"]))
+        timers[-1].start()
+        return timers[-1]
+
+    yield release_after
+    for timer in timers:
+        timer.cancel()
+        timer.join()
+    if other.in_transaction:
+        other.execute("ROLLBACK")
+    other.close()
+    connection.close()  # the next test reconnects with the real timeout
+
+
+@pytest.mark.django_db(transaction=True)
+class TestWaitsForTheWriteLock:
+    def test_waits_out_a_lock_held_longer_than_the_connection_timeout(self, purges, held_write_lock):
+        timer = held_write_lock(2.0)
+        started = time.monotonic()
+        report = import_export(str(FIXTURES / "wxr-1.2.xml"))
+        timer.join()
+        assert report.created == 5 and Post.objects.count() == 5
+        assert report.wait_seconds >= 1.5  # five times the connection's timeout
+        assert time.monotonic() - started >= 1.5
+        assert Tag.objects.filter(slug="held").exists()  # the other writer's commit is kept
+
+    def test_gives_up_after_its_patience_with_nothing_written(self, purges, held_write_lock, monkeypatch):
+        monkeypatch.setattr("blog.wordpress.importer.LOCK_PATIENCE", 1.0)
+        held_write_lock(30.0)
+        with pytest.raises(CommandError, match=r"stayed locked by other writers for 1 s; nothing was imported"):
+            run(FIXTURES / "wxr-1.2.xml")
+        assert not Post.objects.exists() and not User.objects.exists()
