@@ -80,10 +80,15 @@ def _check_prefix(prefix: str) -> list:
 
 def _check_nginx_values(config) -> list:
     errors = []
-    bad_params = [p for p in config.query_params if not SAFE_NAME.match(p)]
+    bad_params = sorted(p for p in config.query_params if not SAFE_NAME.match(p))
     if bad_params:
         errors.append(Error(f"CACHEKEYS['QUERY_PARAMS'] holds {bad_params!r}; Nginx compares raw names.",
                             hint="Use names of A-Z a-z 0-9 _ . - only.", id="cachekeys.E006"))
+    bad_tracking = [p for p in config.tracking_params if not SAFE_NAME.match(p.removesuffix("*"))]
+    if bad_tracking:
+        errors.append(Error(f"CACHEKEYS['TRACKING_PARAMS'] holds {bad_tracking!r}; Nginx compares raw names.",
+                            hint="Use names of A-Z a-z 0-9 _ . - only, or a prefix ending in *.",
+                            id="cachekeys.E009"))
     for pattern, content_type in config.content_types:
         try:
             re.compile(pattern)

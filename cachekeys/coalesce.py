@@ -40,7 +40,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from cachekeys.keys import page_key
+from cachekeys.lookup import Lookup
 from cachekeys.pool import MemcachedPool, NodeUnavailable
 
 logger = logging.getLogger("cachekeys")
@@ -119,16 +119,13 @@ def decode(raw: bytes | None) -> Claim | None:
         return None
 
 
-def coalescible(method: str, nginx_key: str | None, host: str, request_uri: str | None,
-                prefix: str) -> bool:
+def coalescible(looked: Lookup) -> bool:
     """Return whether a request may take part: a GET Nginx sent as a miss, for a storable key.
 
     HEAD bodies are never stored, and a key that disagrees with the request (a client
     talking to gunicorn directly) would never be stored either: nothing to wait for.
     """
-    if method != "GET" or not nginx_key or request_uri is None:
-        return False
-    return page_key(host, request_uri, prefix) == nginx_key
+    return looked.method == "GET" and looked.agrees
 
 
 def next_step(claim: Claim | None, body: bytes | None, sequence: int, waited_out: bool) -> Step:

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from cachekeys.keys import DEFAULT_TRACKING_PARAMS, TrackingParams
+from cachekeys.lookup import KeyRules
 from cachekeys.policy import Rules
 
 DEFAULTS: dict = {
@@ -30,6 +32,9 @@ DEFAULTS: dict = {
     # Query parameters a cacheable URL may carry; any other sends the request to Django
     # uncached (each distinct query string would otherwise be a new key).
     "QUERY_PARAMS": ["page"],
+    # Parameters the key ignores on both sides (analytics' tags on shared links): a URL
+    # carrying them reads the page stored for the URL without them. "name*" is a prefix.
+    "TRACKING_PARAMS": list(DEFAULT_TRACKING_PARAMS),
     # Content-Type Nginx gives a hit, by regex over the raw request URI, first match wins.
     # A page is stored only when Django's own Content-Type is the one Nginx will give.
     "CONTENT_TYPES": [
@@ -112,6 +117,7 @@ class Config:
     nginx_memcached_timeout_ms: int
     nginx_memcached_buffer: str
     nginx_template_dir: Path = field(default_factory=Path)
+    tracking_params: tuple[str, ...] = DEFAULT_TRACKING_PARAMS
     expiry_cap_path: str | None = None
     coalesce_wait_seconds: float = DEFAULTS["COALESCE_WAIT_SECONDS"]
     claim_seconds: int = DEFAULTS["CLAIM_SECONDS"]
@@ -148,6 +154,7 @@ def get_config() -> Config:
         timeout=int(merged["TIMEOUT"]),
         jitter=float(merged["JITTER"]),
         query_params=frozenset(merged["QUERY_PARAMS"]),
+        tracking_params=tuple(merged["TRACKING_PARAMS"]),
         content_types=[(pattern, ctype) for pattern, ctype in merged["CONTENT_TYPES"]],
         default_content_type=merged["DEFAULT_CONTENT_TYPE"],
         bypass_prefixes=list(merged["BYPASS_PREFIXES"]),
@@ -183,12 +190,18 @@ def _seconds(merged: dict, name: str, minimum: float) -> float:
     return value
 
 
+def key_rules(config: Config) -> KeyRules:
+    return KeyRules(
+        key_prefix=config.key_prefix,
+        tracking=TrackingParams(config.tracking_params),
+        content_types=tuple(config.content_types),
+        default_content_type=config.default_content_type,
+    )
+
+
 def store_rules(config: Config) -> Rules:
     return Rules(
-        key_prefix=config.key_prefix,
         query_params=config.query_params,
-        content_types=config.content_types,
-        default_content_type=config.default_content_type,
         bypass_prefixes=config.bypass_prefixes,
         store_by_default=config.store_by_default,
     )

@@ -18,13 +18,15 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 
 from cachekeys.coalesce import Coalescer, coalescible
-from cachekeys.conf import Config, get_config, store_rules
+from cachekeys.conf import Config, get_config, key_rules, store_rules
 from cachekeys.decorators import STORE_ATTRIBUTE
 from cachekeys.dependencies import collecting
-from cachekeys.keys import content_type_for, normalize_host
+from cachekeys.headers import security_headers
+from cachekeys.keys import TrackingParams, without_tracking
+from cachekeys.lookup import Lookup, lookup
 from cachekeys.policy import Exchange, refusal
 from cachekeys.records import RenderTicket, page_tag, take_ticket
 from cachekeys.store import expiry, get_pool, store_guarded
@@ -34,20 +36,37 @@ logger = logging.getLogger("cachekeys")
 
 def _host(request: HttpRequest) -> str:
     try:
-        return normalize_host(request.get_host())
+        return request.get_host()
     except DisallowedHost:
-        return ""  # Django answers 400; the status rule refuses the page
+        return ""  # Django answers 400; a lookup without a host never agrees with Nginx
 
 
-def exchange_from(request: HttpRequest, response: HttpResponseBase) -> Exchange:
+def lookup_for(request: HttpRequest, config: Config) -> Lookup:
+    """Read what Nginx looked up for ``request`` (once: every decision shares it)."""
+    meta = request.META
+    return lookup(request.method or "", _host(request), meta.get("HTTP_X_REQUEST_URI") or None,
+                  meta.get("HTTP_X_CACHE_KEY") or None, key_rules(config))
+
+
+def hide_tracking(request: HttpRequest, tracking: TrackingParams) -> None:
+    """Let the view see the query without tracking parameters, as the key does.
+
+    The page is stored for the URL without them, so it must not depend on them: the
+    view renders exactly what a reader of the plain URL gets (scripts in the browser
+    still read them from the address bar, which is never rewritten).
+    """
+    kept = without_tracking(request.META.get("QUERY_STRING", ""), tracking)
+    if kept is not None:
+        request.META["QUERY_STRING"] = kept
+        request.GET = QueryDict(kept.encode("latin-1"))  # WSGI strings carry raw bytes as latin-1
+
+
+def exchange_from(request: HttpRequest, looked: Lookup, response: HttpResponseBase) -> Exchange:
     meta = request.META
     choice = getattr(response, STORE_ATTRIBUTE, None)
     return Exchange(
-        method=request.method or "",
+        lookup=looked,
         path=request.path,
-        host=_host(request) if response.status_code == 200 else "",
-        request_uri=meta.get("HTTP_X_REQUEST_URI") or None,
-        nginx_key=meta.get("HTTP_X_CACHE_KEY") or None,
         has_session_cookie=settings.SESSION_COOKIE_NAME in request.COOKIES,
         has_authorization="HTTP_AUTHORIZATION" in meta,
         csrf_token_used="CSRF_COOKIE_NEEDS_UPDATE" in meta,
@@ -62,25 +81,9 @@ def exchange_from(request: HttpRequest, response: HttpResponseBase) -> Exchange:
     )
 
 
-def coalescing_key(request: HttpRequest, config: Config) -> str | None:
-    """Return the key this request may coalesce on, or ``None`` when it renders alone."""
-    if config.coalesce_wait_seconds <= 0:
-        return None
-    key = request.META.get("HTTP_X_CACHE_KEY") or None
-    uri = request.META.get("HTTP_X_REQUEST_URI") or None
-    if coalescible(request.method or "", key, _host(request), uri, config.key_prefix):
-        return key
-    return None
-
-
-def coalesced_response(request: HttpRequest, body: bytes, config: Config) -> HttpResponse:
+def coalesced_response(looked: Lookup, body: bytes) -> HttpResponse:
     """Answer with a page another request stored, labelled as a hit on it would be."""
-    # Imported here: it builds a test request, which only this rare answer needs.
-    from cachekeys.nginx import security_headers
-
-    uri = request.META["HTTP_X_REQUEST_URI"]
-    response = HttpResponse(body, content_type=content_type_for(
-        uri, config.content_types, config.default_content_type))
+    response = HttpResponse(body, content_type=looked.content_type)
     # The middleware below this one never sees this answer; Nginx adds the same headers
     # to a hit, computed by the same function.
     for name, value in security_headers():
@@ -94,47 +97,49 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        config = get_config()
+        looked = lookup_for(request, config)
+        hide_tracking(request, key_rules(config).tracking)
         # Only Nginx's cache location names a key; other requests are never stored, so
         # they skip the bookkeeping.
-        ticket = take_ticket() if request.META.get("HTTP_X_CACHE_KEY") else None
-        config = get_config()
-        key = coalescing_key(request, config) if ticket is not None else None
-        if key is None:
-            return self.render(request, ticket, config)[0]  # nothing another render could share
+        ticket = take_ticket() if looked.nginx_key else None
+        if ticket is None or config.coalesce_wait_seconds <= 0 or not coalescible(looked):
+            return self.render(request, looked, ticket, config)[0]  # nothing another render could share
+        key = looked.nginx_key
         coalescer = Coalescer(get_pool(config), config.claim_seconds, config.coalesce_wait_seconds)
         outcome = coalescer.claim_or_wait(key, ticket.sequence)
         if outcome.body is not None:
-            return coalesced_response(request, outcome.body, config)  # rendered meanwhile
+            return coalesced_response(looked, outcome.body)  # rendered meanwhile
         if not outcome.holding:
             # memcached down (then store only if another node stands in), or waited enough.
-            return self.render(request, ticket, config, store=outcome.store)[0]
-        return self.render_claimed(request, ticket, config, coalescer, key)
+            return self.render(request, looked, ticket, config, store=outcome.store)[0]
+        return self.render_claimed(request, looked, ticket, config, coalescer)
 
-    def render_claimed(self, request: HttpRequest, ticket: RenderTicket, config: Config,
-                       coalescer: Coalescer, key: str) -> HttpResponseBase:
+    def render_claimed(self, request: HttpRequest, looked: Lookup, ticket: RenderTicket, config: Config,
+                       coalescer: Coalescer) -> HttpResponseBase:
         """Render for every reader waiting on the claim, then tell them how it went."""
+        key = looked.nginx_key
         try:
             with coalescer.keeping(key):
-                response, stored = self.render(request, ticket, config)
+                response, stored = self.render(request, looked, ticket, config)
         except BaseException:
             coalescer.release(key)  # let a waiter take over now rather than at expiry
             raise
         coalescer.settle(key, ticket.sequence, response.content if stored else None)
         return response
 
-    def render(self, request: HttpRequest, ticket: RenderTicket | None, config: Config,
+    def render(self, request: HttpRequest, looked: Lookup, ticket: RenderTicket | None, config: Config,
                store: bool = True) -> tuple[HttpResponseBase, bool]:
         """Render the page and store it if the rules allow; return it and whether it was."""
         with collecting() as tags:
             response = self.get_response(request)
-        exchange = exchange_from(request, response)
-        reason = refusal(exchange, store_rules(config))
+        reason = refusal(exchange_from(request, looked, response), store_rules(config))
         if reason is None and not store:
             reason = "memcached unavailable"
         if reason is None and ticket is not None:
-            key = exchange.nginx_key
+            key = looked.nginx_key
             ttl = min(expiry(config.timeout, config.jitter), config.expiry_cap() or config.timeout)
-            reason = store_guarded(ticket, key, exchange.host, exchange.request_uri, response.content,
+            reason = store_guarded(ticket, key, looked.host, looked.key_uri, response.content,
                                    tags | {page_tag(key)}, ttl, config)
         response["X-Cache"] = "MISS" if reason is None else "BYPASS"
         if reason is not None:

@@ -13,21 +13,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpResponse
 from django.template import Context, Engine
-from django.test import RequestFactory
-from django.utils.module_loading import import_string
 
 from cachekeys.conf import Config, get_config
-from cachekeys.keys import NGINX_KEY_EXPRESSION
+from cachekeys.headers import security_headers
+from cachekeys.keys import NGINX_KEY_EXPRESSION, TrackingParams
 
 MODULE_DIRS = (Path("/usr/share/nginx/modules"), Path("/usr/lib/nginx/modules"))
 MIME_TYPES = Path("/etc/nginx/mime.types")
-# The response middleware whose headers a hit must repeat (Django adds them on a miss).
-HEADER_MIDDLEWARE = (
-    "django.middleware.security.SecurityMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-)
 
 
 @dataclass
@@ -39,22 +32,6 @@ class NginxOptions:
     run_dir: Path | None = None
     worker_processes: str = "auto"
     access_log: bool = True
-
-
-def security_headers() -> list[tuple[str, str]]:
-    """Return the headers Django's own middleware adds to a plain HTML response.
-
-    Asking the middleware, rather than re-reading its settings, keeps hits in step with
-    whatever Django version and settings are in force.
-    """
-    request = RequestFactory().get("/")
-    response = HttpResponse("")
-    before = set(response.headers)
-    for path in HEADER_MIDDLEWARE:
-        if path in settings.MIDDLEWARE:
-            middleware = import_string(path)(lambda request: response)
-            response = middleware.process_response(request, response)
-    return [(name, value) for name, value in response.headers.items() if name not in before]
 
 
 def server_names(allowed_hosts: list[str]) -> tuple[str, bool]:
@@ -88,6 +65,7 @@ def lua_string(value: str) -> str:
 
 def context(options: NginxOptions, config: Config) -> dict:
     names, reject_unknown = server_names(list(settings.ALLOWED_HOSTS))
+    tracking = TrackingParams(config.tracking_params)
     return {
         "listen": options.listen,
         "app": options.app,
@@ -96,6 +74,8 @@ def context(options: NginxOptions, config: Config) -> dict:
         "reject_unknown_hosts": reject_unknown,
         "key_expression": NGINX_KEY_EXPRESSION.replace("PREFIX", lua_string(config.key_prefix)),
         "query_params": sorted(config.query_params),
+        "tracking_exact": sorted(tracking.exact),
+        "tracking_prefixes": list(tracking.prefixes),
         "session_cookie": settings.SESSION_COOKIE_NAME,
         "content_types": config.content_types,
         "default_content_type": config.default_content_type,

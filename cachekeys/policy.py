@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cachekeys.keys import content_type_for, page_key, query_is_allowed
+from cachekeys.keys import query_is_allowed
+from cachekeys.lookup import Lookup
 
 # Vary values Nginx honours: it gunzips for clients that do not accept gzip, and it sends
 # every request carrying a session cookie to Django, so a cached page never meets one.
@@ -21,11 +22,8 @@ UNCACHEABLE_DIRECTIVES = frozenset({"private", "no-cache", "no-store"})
 class Exchange:
     """What the store decision needs to know about one request and its response."""
 
-    method: str
+    lookup: Lookup  # what Nginx looked up, and whether Django's key agrees
     path: str
-    host: str
-    request_uri: str | None  # Nginx's $request_uri, from the X-Request-URI it sets
-    nginx_key: str | None  # the key Nginx computed and looked up (X-Cache-Key)
     has_session_cookie: bool
     has_authorization: bool
     csrf_token_used: bool
@@ -41,18 +39,15 @@ class Exchange:
 
 @dataclass(frozen=True)
 class Rules:
-    key_prefix: str
     query_params: frozenset[str]
-    content_types: list[tuple[str, str]]
-    default_content_type: str
     bypass_prefixes: list[str]
     store_by_default: bool
 
 
 def refusal(exchange: Exchange, rules: Rules) -> str | None:
     """Return why the page must not be stored, or ``None`` when it may be."""
-    e = exchange
-    if e.method != "GET":
+    e, looked = exchange, exchange.lookup
+    if looked.method != "GET":
         return "method"  # HEAD bodies are empty; other methods change things
     if e.status != 200:
         return "status"  # Nginx would serve any stored value as 200
@@ -74,14 +69,13 @@ def refusal(exchange: Exchange, rules: Rules) -> str | None:
         return "cache-control"
     if not _vary_is_honoured(e.vary):
         return "vary"
-    if not e.nginx_key or e.request_uri is None:
+    if not looked.looked_up:
         return "not looked up by nginx"  # nothing would ever read it
-    if page_key(e.host, e.request_uri, rules.key_prefix) != e.nginx_key:
+    if not looked.agrees:
         return "key disagrees with nginx"  # store at Nginx's exact key, or not at all
-    if not query_is_allowed(e.request_uri, rules.query_params):
+    if not query_is_allowed(looked.key_uri, rules.query_params):
         return "query string"
-    expected = content_type_for(e.request_uri, rules.content_types, rules.default_content_type)
-    if _fold(e.content_type) != _fold(expected):
+    if _fold(e.content_type) != _fold(looked.content_type):
         return "content type"  # Nginx would label the hit differently
     return None
 

@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from cachekeys.conf import get_config
-from cachekeys.keys import page_key, split_absolute_url
+from cachekeys.conf import get_config, key_rules
+from cachekeys.keys import url_key
 from cachekeys.models import CachedPage, PageTag, PurgeEvent
 from cachekeys.records import ALL, page_tag, record_purge
 from cachekeys.store import delete_everywhere
@@ -65,8 +65,8 @@ def _recorded_keys(tags: set[str]) -> set[str]:
 
 def purge_urls(urls: Iterable[str]) -> PurgeReport:
     """Purge the pages at absolute ``urls``, whether or not they were recorded."""
-    prefix = get_config().key_prefix
-    return purge_tags(set(), keys={page_key(*split_absolute_url(url), prefix) for url in urls})
+    rules = key_rules(get_config())
+    return purge_tags(set(), keys={url_key(url, rules.key_prefix, rules.tracking) for url in urls})
 
 
 def purge_all() -> PurgeReport:

@@ -14,6 +14,7 @@ from cachekeys.coalesce import (
     decode, next_step, poll_delays, uncompressed,
 )
 from cachekeys.keys import page_key
+from cachekeys.lookup import KeyRules, lookup
 from cachekeys.pool import MemcachedPool
 from cachekeys.store import compress, get_pool
 
@@ -71,7 +72,7 @@ class TestNextStep:
 
 class TestCoalescible:
     def test_a_get_nginx_sent_as_a_miss(self):
-        assert coalescible("GET", KEY, "site.test", "/page/", "")
+        assert coalescible(lookup("GET", "site.test", "/page/", KEY, KeyRules()))
 
     @pytest.mark.parametrize(
         ("method", "key", "uri", "prefix"),
@@ -79,7 +80,7 @@ class TestCoalescible:
          ("GET", KEY, "/other/", ""), ("GET", KEY, "/page/", "v2:")],
     )
     def test_anything_else_renders_alone(self, method, key, uri, prefix):
-        assert not coalescible(method, key, "site.test", uri, prefix)
+        assert not coalescible(lookup(method, "site.test", uri, key, KeyRules(key_prefix=prefix)))
 
 
 class TestHelpers:

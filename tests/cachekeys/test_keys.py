@@ -3,13 +3,19 @@ import hashlib
 import pytest
 
 from cachekeys.keys import (
+    DEFAULT_TRACKING_PARAMS,
+    TrackingParams,
     content_type_for,
+    key_uri,
     normalize_host,
     page_key,
     query_is_allowed,
     query_names,
     split_absolute_url,
+    url_key,
 )
+
+TRACKING = TrackingParams(DEFAULT_TRACKING_PARAMS)
 
 
 def md5(text: bytes) -> str:
@@ -98,3 +104,43 @@ class TestContentTypeFor:
 
     def test_default_otherwise(self):
         assert content_type_for("/posts/feed/", self.RULES, "text/html") == "text/html"
+
+
+class TestTrackingParams:
+    @pytest.mark.parametrize("name", ["utm_source", "utm_", "utm_anything", "fbclid", "gclid", "_ga", "_gl",
+                                      "mc_cid", "mc_eid", "igshid", "yclid", "twclid", "ref_src", "dclid",
+                                      "msclkid"])
+    def test_default_names_and_the_utm_prefix(self, name):
+        assert name in TRACKING
+
+    @pytest.mark.parametrize("name", ["page", "utm", "UTM_source", "utm%5Fsource", "fbclid2", "_gax", "ref"])
+    def test_anything_else_is_not_tracking(self, name):
+        assert name not in TRACKING
+
+
+class TestKeyUri:
+    @pytest.mark.parametrize(
+        ("uri", "expected"),
+        [
+            ("/posts/a/", "/posts/a/"),
+            ("/posts/a/?", "/posts/a/?"),  # nothing removed: nothing changes
+            ("/?page=2&&", "/?page=2&&"),
+            ("/posts/a/?utm_source=x", "/posts/a/"),
+            ("/posts/a/?fbclid=1&utm_medium=m&gclid=", "/posts/a/"),
+            ("/?utm_source=x&page=2", "/?page=2"),
+            ("/?page=2&utm_source=x", "/?page=2"),
+            ("/api/v1/post/?offset=20&fbclid=z&limit=5", "/api/v1/post/?offset=20&limit=5"),
+            ("/?page=2&&utm_source=x", "/?page=2"),
+            ("/?utm_source", "/"),
+            ("/?x=%41&utm_campaign=a", "/?x=%41"),  # others keep their spelling
+            ("/?utm%5Fsource=x", "/?utm%5Fsource=x"),
+        ],
+    )
+    def test_strips_tracking_parameters_only(self, uri, expected):
+        assert key_uri(uri, TRACKING) == expected
+
+    def test_no_rule_strips_nothing(self):
+        assert key_uri("/?utm_source=x") == "/?utm_source=x"
+
+    def test_url_key_is_the_key_of_the_key_uri(self):
+        assert url_key("http://Site.Test/?utm_source=x&page=2", "p:", TRACKING) == page_key("site.test", "/?page=2", "p:")

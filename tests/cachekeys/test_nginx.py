@@ -48,10 +48,13 @@ class TestRender:
         assert "server 10.1.1.1:11211;" in text and "server 10.1.1.2:11211;" in text
 
     def test_key_prefix_query_params_and_cookie_come_from_settings(self):
-        with override_settings(CACHEKEYS={"KEY_PREFIX": "v2:", "QUERY_PARAMS": ["page", "limit"]},
+        with override_settings(CACHEKEYS={"KEY_PREFIX": "v2:", "QUERY_PARAMS": ["page", "limit"],
+                                          "TRACKING_PARAMS": ["utm_*", "fbclid", "mc_*"]},
                                SESSION_COOKIE_NAME="editor_session"):
             text = nginx_config()
-        assert 'ngx.md5("v2:" .. ngx.var.host .. ngx.var.request_uri)' in text
+        assert 'ngx.md5("v2:" .. ngx.var.host .. uri)' in text
+        assert 'cachekeys_tracking_params = { ["fbclid"] = true, }' in text
+        assert 'cachekeys_tracking_prefixes = { "mc_", "utm_", }' in text
         assert '["limit"] = true, ["page"] = true,' in text
         assert 'v["cookie_editor_session"]' in text
 

@@ -2,14 +2,18 @@ import dataclasses
 
 import pytest
 
-from cachekeys.keys import page_key
+from cachekeys.keys import TrackingParams, page_key
+from cachekeys.lookup import KeyRules, lookup
 from cachekeys.policy import Exchange, Rules, refusal
 
-RULES = Rules(
+KEY_RULES = KeyRules(
     key_prefix="p:",
-    query_params=frozenset({"page"}),
-    content_types=[(r"^/feed/", "application/rss+xml; charset=utf-8")],
+    tracking=TrackingParams(["utm_*", "fbclid"]),
+    content_types=((r"^/feed/", "application/rss+xml; charset=utf-8"),),
     default_content_type="text/html; charset=utf-8",
+)
+RULES = Rules(
+    query_params=frozenset({"page"}),
     bypass_prefixes=["/admin/"],
     store_by_default=True,
 )
@@ -18,9 +22,11 @@ RULES = Rules(
 def exchange(**changes) -> Exchange:
     uri = changes.pop("request_uri", "/posts/a/?page=2")
     host = changes.pop("host", "site.test")
+    method = changes.pop("method", "GET")
+    key = changes.pop("nginx_key", page_key(host, uri or "/", "p:"))
     base = Exchange(
-        method="GET", path=(uri or "/").split("?")[0], host=host, request_uri=uri,
-        nginx_key=page_key(host, uri or "/", "p:"), has_session_cookie=False, has_authorization=False,
+        lookup=lookup(method, host, uri, key, KEY_RULES),
+        path=(uri or "/").split("?")[0], has_session_cookie=False, has_authorization=False,
         csrf_token_used=False, opted_out=False, opted_in=False, status=200, streaming=False,
         content_type="text/html; charset=utf-8", sets_cookie=False, cache_control="", vary="",
     )
@@ -59,13 +65,19 @@ class TestRefusal:
         assert refusal(exchange(**changes), RULES) == reason
 
     def test_query_strings_outside_the_allow_list_are_refused(self):
-        assert refusal(exchange(request_uri="/?utm_source=x"), RULES) == "query string"
+        uri = "/?ref=x"
+        assert refusal(exchange(request_uri=uri, nginx_key=page_key("site.test", uri, "p:")), RULES) == "query string"
         assert refusal(exchange(request_uri="/?page=3"), RULES) is None
 
+    @pytest.mark.parametrize("uri", ["/?utm_source=x", "/?fbclid=1&utm_medium=m", "/?utm_campaign=a&fbclid=b"])
+    def test_tracking_parameters_are_stored_under_the_plain_key(self, uri):
+        assert refusal(exchange(request_uri=uri, nginx_key=page_key("site.test", "/", "p:")), RULES) is None
+        # Nginx hashes the URI without them: a key of the raw URI is not Nginx's.
+        assert refusal(exchange(request_uri=uri), RULES) == "key disagrees with nginx"
+
     def test_key_must_be_for_this_host(self):
-        other = exchange(host="site.test")
-        moved = dataclasses.replace(other, host="evil.test")
-        assert refusal(moved, RULES) == "key disagrees with nginx"
+        key = page_key("site.test", "/posts/a/?page=2", "p:")
+        assert refusal(exchange(host="evil.test", nginx_key=key), RULES) == "key disagrees with nginx"
 
     def test_content_type_rule_follows_the_uri(self):
         feed = exchange(request_uri="/feed/", content_type="application/rss+xml; charset=utf-8")

@@ -2,14 +2,23 @@
 from __future__ import annotations
 
 import gzip
+from datetime import timedelta
 import io
 
 import pytest
 from django.core.management import call_command
 
-from cachekeys.keys import page_key
+from cachekeys.keys import DEFAULT_TRACKING_PARAMS, TrackingParams, key_uri, page_key
+from cachekeys.purge import purge_urls
 from cachekeys.store import get_pool
 from tests.factories import make_post, make_user
+
+TRACKING = TrackingParams(DEFAULT_TRACKING_PARAMS)
+
+
+def make_posts(count: int) -> None:
+    for number in range(count):
+        make_post(f"Post {number}", slug="hello-world" if number == 0 else f"post-{number}", ago=timedelta(hours=number + 1))
 from tests.http import fetch, raw_request
 
 pytestmark = pytest.mark.integration
@@ -126,12 +135,61 @@ class TestAwkwardUris:
         assert stored(page_key("site.test", "/author/zo%C3%AB/")) is not None
 
 
+# Shared links: tracking parameters in any order, mixed with allow-listed ones.
+TRACKED = [
+    ("/posts/hello-world/?utm_source=newsletter", "/posts/hello-world/"),
+    ("/posts/hello-world/?fbclid=IwAR0abc", "/posts/hello-world/"),
+    ("/posts/hello-world/?utm_medium=social&utm_campaign=launch&gclid=x1", "/posts/hello-world/"),
+    ("/posts/hello-world/?_ga=2.1.2&_gl=1*abc&igshid=q&mc_cid=1&mc_eid=2", "/posts/hello-world/"),
+    ("/posts/hello-world/?yclid=1&twclid=2&ref_src=twsrc%5Etfw&dclid=3&msclkid=4", "/posts/hello-world/"),
+    ("/posts/hello-world/?utm_source", "/posts/hello-world/"),
+    ("/posts/hello-world/?utm_source=a&&fbclid=b", "/posts/hello-world/"),
+    ("/feed/?utm_source=rss", "/feed/"),
+    ("/?utm_source=x&page=2", "/?page=2"),
+    ("/?page=2&fbclid=y", "/?page=2"),
+    ("/?fbclid=y&page=2&utm_term=z", "/?page=2"),
+    ("/api/v1/post/?fbclid=1&limit=5&offset=5", "/api/v1/post/?limit=5&offset=5"),
+]
+
+
+class TestTrackingParameters:
+    @pytest.mark.parametrize(("uri", "plain"), TRACKED)
+    def test_a_tracked_link_is_served_the_plain_pages_bytes(self, stack, uri, plain):
+        make_posts(12)
+        warm = fetch(stack.base_url, plain, host="site.test")
+        assert (warm.status, warm.header("X-Cache")) == (200, "MISS")
+        hit = fetch(stack.base_url, uri, host="site.test")
+        assert (hit.status, hit.header("X-Cache")) == (200, "HIT")
+        assert hit.body == warm.body and hit.header("Content-Type") == warm.header("Content-Type")
+
+    @pytest.mark.parametrize(("uri", "plain"), TRACKED)
+    def test_a_cold_tracked_link_stores_under_the_plain_key(self, stack, uri, plain):
+        make_posts(12)
+        first = fetch(stack.base_url, uri, host="site.test")
+        assert (first.status, first.header("X-Cache")) == (200, "MISS")
+        assert stored(page_key("site.test", plain)) is not None
+        assert stored(page_key("site.test", uri)) is None
+        assert cache_key(f"http://site.test{uri}") == page_key("site.test", plain)
+        assert fetch(stack.base_url, plain, host="site.test").header("X-Cache") == "HIT"
+
+    def test_the_url_is_not_rewritten(self, stack, post):
+        page = fetch(stack.base_url, "/posts/hello-world/?utm_source=x", host="site.test")
+        assert page.status == 200 and page.header("Location") is None
+
+    def test_a_purge_of_the_plain_url_reaches_tracked_readers(self, stack, post):
+        fetch(stack.base_url, "/posts/hello-world/", host="site.test")
+        purge_urls(["http://site.test/posts/hello-world/?fbclid=1"])
+        again = fetch(stack.base_url, "/posts/hello-world/?utm_source=x", host="site.test")
+        assert again.header("X-Cache") == "MISS"
+
+
 class TestBypass:
     def test_query_outside_the_allow_list_never_hits(self, stack, post):
-        for _ in range(2):
-            page = fetch(stack.base_url, "/?utm_source=mail", host="site.test")
-            assert (page.status, page.header("X-Cache")) == (200, "BYPASS")
-        assert stored(page_key("site.test", "/?utm_source=mail")) is None
+        for uri in ("/?ref=mail", "/?ref=mail&utm_source=x", "/?utm_source=x&ref=mail"):
+            for _ in range(2):
+                page = fetch(stack.base_url, uri, host="site.test")
+                assert (page.status, page.header("X-Cache")) == (200, "BYPASS"), uri
+            assert stored(page_key("site.test", key_uri(uri, TRACKING))) is None
 
     @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
     def test_other_methods_reach_django(self, stack, post, method):
