@@ -6,13 +6,17 @@ cache listens to, and an update would do neither.
 """
 from __future__ import annotations
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
-from blog.models import Category, Post, Tag
+from blog import images
+from blog.models import Category, Image, Post, Tag
 from blog.views import SITE_NAME
 from cachekeys.admin import CachedPagesMixin
 
@@ -30,10 +34,18 @@ class PostAdmin(CachedPagesMixin, admin.ModelAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["tags", "extra_categories"]
+    raw_id_fields = ["cover"]
     readonly_fields = ["reading_time", "created_at", "updated_at", "cached_pages", "hidden_because",
-                       "wordpress_id", "wordpress_status"]
+                       "wordpress_id", "wordpress_status", "cover_preview"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "body", "excerpt"]}),
+        ("Cover photo", {
+            "fields": ["cover", "cover_preview"],
+            "description": "Pick a photo from the media library with the magnifier (upload one there "
+                           "first under Magazine → Images). Without one, the story gets generated artwork. "
+                           "To place a photo inside the story, copy its snippet from its page in the "
+                           "library and paste it into the body on a line of its own.",
+        }),
         ("Publishing", {"fields": ["status", "published_at", "author", "category", "extra_categories",
                                    "tags", "sticky"]}),
         ("Imported from WordPress", {"fields": ["hidden_because", "wordpress_protected", "wordpress_id",
@@ -42,6 +54,10 @@ class PostAdmin(CachedPagesMixin, admin.ModelAdmin):
         ("Page cache", {"classes": ["collapse"], "fields": ["cached_pages"]}),
     ]
     actions = ["publish", "unpublish", "purge_cached_pages"]
+
+    @admin.display(description="Preview")
+    def cover_preview(self, post: Post) -> str:
+        return thumbnail(post.cover) if post.cover else "No cover: the generated artwork is shown."
 
     @admin.display(boolean=True, description="Live")
     def is_live(self, post: Post) -> bool:
@@ -112,3 +128,87 @@ class TagAdmin(CachedPagesMixin, admin.ModelAdmin):
     def post_count(self, tag: Tag) -> int:
         """Count every post carrying the tag, drafts included."""
         return tag.post_count
+
+
+def thumbnail(image: Image, width: int = 160) -> str:
+    """A small preview of a library photo for the admin."""
+    smallest = min(image.renditions, key=lambda item: item["width"], default=None)
+    url = image.file.storage.url(smallest["name"]) if smallest else image.file.url
+    return format_html('<img src="{}" alt="{}" width="{}" style="height:auto;border-radius:4px">',
+                       url, image.alt_text, width)
+
+
+class ImageForm(forms.ModelForm):
+    class Meta:
+        model = Image
+        fields = ["file", "alt_text", "caption", "credit"]
+        # Checked by decoding (blog.images.decode), with its own clear messages.
+        field_classes = {"file": forms.FileField}
+        widgets = {"file": forms.ClearableFileInput(attrs={"accept": ",".join(t for _, t in images.FORMATS.values())})}
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            images.decode(upload)
+            upload.seek(0)
+        return upload
+
+
+@admin.register(Image)
+class ImageAdmin(CachedPagesMixin, admin.ModelAdmin):
+    form = ImageForm
+    list_display = ["preview", "__str__", "dimensions", "credit", "uploaded_by", "uploaded_at", "cover_count"]
+    list_display_links = ["preview", "__str__"]
+    search_fields = ["alt_text", "caption", "credit", "file"]
+    list_filter = ["uploaded_at"]
+    readonly_fields = ["large_preview", "snippet", "dimensions", "sizes", "uploaded_by", "uploaded_at", "cached_pages"]
+    fieldsets = [
+        (None, {
+            "fields": ["file", "large_preview", "alt_text", "caption", "credit"],
+            "description": f"Upload a JPEG, PNG, GIF or WebP photo of up to {settings.UPLOAD_MAX_MB} MB. "
+                           "Its location data is removed, and smaller copies (and WebP versions) are made for "
+                           "phones. Replacing the file or editing the texts updates every page showing it.",
+        }),
+        ("Use it", {
+            "fields": ["snippet", "dimensions", "sizes", "uploaded_by", "uploaded_at"],
+            "description": "To make it a story's cover, pick it in the story's “Cover photo”. To place it in "
+                           "a story, paste the snippet into the body on a line of its own: it is shown full "
+                           "width with its caption and credit.",
+        }),
+        ("Page cache", {"classes": ["collapse"], "fields": ["cached_pages"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("uploaded_by").annotate(covers=Count("cover_of"))
+
+    def save_model(self, request: HttpRequest, obj: Image, form, change: bool) -> None:
+        if not change:
+            obj.uploaded_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="Photo")
+    def preview(self, image: Image) -> str:
+        return thumbnail(image, 96)
+
+    @admin.display(description="Preview")
+    def large_preview(self, image: Image) -> str:
+        return thumbnail(image, 320) if image.pk else "—"
+
+    @admin.display(description="Size")
+    def dimensions(self, image: Image) -> str:
+        return f"{image.width} × {image.height}" if image.width else "—"
+
+    @admin.display(description="Cover of", ordering="covers")
+    def cover_count(self, image: Image) -> int:
+        return image.covers
+
+    @admin.display(description="Snippet to paste into a story")
+    def snippet(self, image: Image) -> str:
+        if not image.pk:
+            return "Shown once the photo is saved."
+        return format_html('<code style="user-select:all">{}</code>', image.snippet())
+
+    @admin.display(description="Sizes made")
+    def sizes(self, image: Image) -> str:
+        rows = [(image.file.storage.url(item["name"]), item["width"], item["format"]) for item in image.renditions]
+        return format_html_join(", ", '<a href="{}">{} px {}</a>', rows) if rows else "—"

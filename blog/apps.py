@@ -7,6 +7,7 @@ class BlogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from blog import cache
+        from blog import cache, images
 
         cache.register()
+        images.register()

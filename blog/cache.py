@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from blog.models import Category, Post, Tag
+from blog.models import Category, Image, Post, Tag
 from cachekeys.conf import get_config
 from cachekeys.dependencies import instance_tag, track
 from cachekeys.purge import PurgeReport, purge_tags
@@ -163,7 +163,7 @@ def post_state(pk: int) -> PostState | None:
         author_id=post.author_id,
         tag_ids=frozenset(post.tags.values_list("pk", flat=True)),
         listing=(post.published_at, post.title, post.slug, post.excerpt, post.reading_time,
-                 post.category_id, post.author_id),
+                 post.category_id, post.author_id, post.cover_id),
         body_html=post.body_html,
         scheduled_for=post.published_at if post.status == "published" and not post.is_public else None,
     )
@@ -185,6 +185,18 @@ def tag_state(pk: int) -> NamedState | None:
 def author_state(pk: int) -> NamedState | None:
     user = get_user_model().objects.filter(pk=pk).first()
     return NamedState(user.get_full_name(), user.get_username()) if user else None
+
+
+def image_state(pk: int) -> tuple | None:
+    image = Image.objects.filter(pk=pk).first()
+    if image is None:
+        return None
+    return (image.file.name, image.alt_text, image.caption, image.credit, image.width, image.height)
+
+
+def image_tags(pk: int, old: tuple | None, new: tuple | None) -> set[str]:
+    """A photo replaced, re-captioned or deleted: every page that showed it (it tagged them)."""
+    return set() if old == new else {instance_tag(Image, pk)}
 
 
 def _neighbour_ids(pk: int) -> list[int]:
@@ -210,7 +222,8 @@ def sidebar_fingerprints() -> dict[str, Callable[[], Hashable]]:
 def register() -> None:
     """Tag pages with what they show, and purge them when it changes (from ``ready()``)."""
     User = get_user_model()
-    track(Post, Category, Tag, User)
+    track(Post, Category, Tag, User, Image)
+    tracker.watch(Image, image_state, image_tags)
     tracker.watch(Post, post_state, post_tags, m2m=[Post._meta.get_field("tags")])
     tracker.watch(Category, category_state, category_tags)
     tracker.watch(Tag, tag_state, tag_tags)

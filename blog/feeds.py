@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.syndication.views import Feed
+from django.utils.feedgenerator import Enclosure
 from django.urls import reverse_lazy
 
 from cachekeys.dependencies import depends_on
 
-from blog import cache, queries
+from blog import cache, images, queries
 from blog.models import Post
 from blog.views import SITE_NAME, SITE_TAGLINE, display_name
 
@@ -46,3 +47,15 @@ class LatestPostsFeed(Feed):
 
     def item_categories(self, item: Post) -> list[str]:
         return [tag.name for tag in item.tags.all()]
+
+    def get_object(self, request, *args, **kwargs):
+        self.request = request  # for absolute cover URLs
+        return super().get_object(request, *args, **kwargs)
+
+    def item_enclosures(self, item: Post) -> list[Enclosure]:
+        """The cover photo, as RSS readers show it: its widest size in its own format."""
+        size = images.largest(item.cover) if item.cover else None
+        if size is None:
+            return []
+        url = self.request.build_absolute_uri(item.cover.file.storage.url(size["name"]))
+        return [Enclosure(url, str(size.get("bytes", 0)), size["format"])]

@@ -162,7 +162,9 @@ class Image(models.Model):
     """A photo in the media library: stored once, served in a few widths (blog.images)."""
 
     file = models.ImageField(
-        upload_to=image_upload_to, width_field="width", height_field="height",
+        # No width_field/height_field: Django would decode the file when the object is
+        # built, before blog.images has checked it (a decompression bomb, for one).
+        upload_to=image_upload_to,
         help_text="JPEG, PNG, GIF or WebP. Location data is removed; smaller copies for phones "
                   "and WebP versions are made on save.",
     )
@@ -188,6 +190,35 @@ class Image(models.Model):
 
     def __str__(self) -> str:
         return self.alt_text or self.caption or self.file.name.rsplit("/", 1)[-1]
+
+    def save(self, *args, **kwargs) -> None:
+        """Check and store a new upload with its sizes first (ValidationError: nothing stored)."""
+        from blog import images
+
+        if self.file and not self.file._committed:
+            previous = Image.objects.filter(pk=self.pk).values("file", "renditions").first() if self.pk else None
+            stored = images.store(self.file, self.file.storage)
+            self.file.name, self.file._committed = stored.name, True
+            self.content_hash, self.renditions = stored.digest, stored.renditions
+            self.width, self.height = stored.width, stored.height
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = set(kwargs["update_fields"]) | {
+                    "file", "content_hash", "renditions", "width", "height"}
+            super().save(*args, **kwargs)
+            if previous and previous["file"] != stored.name:
+                images.forget_files(previous["file"], previous["renditions"], self.file.storage)
+            return
+        super().save(*args, **kwargs)
+
+    @property
+    def filename(self) -> str:
+        return self.file.name.rsplit("/", 1)[-1]
+
+    def snippet(self) -> str:
+        """The HTML an editor pastes into a story's body to place this photo."""
+        from django.utils.html import format_html
+
+        return format_html('<img src="{}" alt="{}">', self.file.url, self.alt_text)
 
 
 class Page(models.Model):

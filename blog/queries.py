@@ -22,7 +22,7 @@ from cachekeys.dependencies import depends_on
 
 def public_posts() -> PostQuerySet:
     """Return the public posts, newest first, with what a post card shows joined in."""
-    return Post.objects.public().select_related("author", "category")
+    return Post.objects.public().select_related("author", "category", "cover")
 
 
 def latest_posts(limit: int = 5) -> list[Post]:

@@ -82,6 +82,10 @@ def context(options: NginxOptions, config: Config) -> dict:
         "bypass_prefixes": config.bypass_prefixes,
         "static_url": settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/",
         "static_root": str(settings.STATIC_ROOT).rstrip("/"),
+        # Uploaded photos, named by content hash (blog.images): served from disk for a year.
+        "media_url": getattr(settings, "MEDIA_URL", "") if str(getattr(settings, "MEDIA_URL", "")).startswith("/") else "",
+        "media_root": str(getattr(settings, "MEDIA_ROOT", "")).rstrip("/"),
+        "upload_max_mb": getattr(settings, "UPLOAD_MAX_MB", 20),
         "security_headers": security_headers(),
         "memcached_timeout_ms": config.nginx_memcached_timeout_ms,
         "memcached_buffer": config.nginx_memcached_buffer,

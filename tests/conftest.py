@@ -33,6 +33,7 @@ def app_env(stack: Stack) -> dict[str, str]:
         "DATABASE_URL": database_url(),
         "MEMCACHED_SERVERS": ",".join(stack.memcached_servers),
         "STATIC_ROOT": str(stack.static_root),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "DEBUG": "0",
     }
 

@@ -49,3 +49,29 @@ def make_post(title: str | None = None, *, tags: list[str] = (), category: str |
     )
     post.tags.set([make_tag(name) for name in tags])
     return post
+
+
+def photo_bytes(width: int = 1200, height: int = 800, fmt: str = "JPEG", exif=None, color=(200, 60, 90)) -> bytes:
+    """A real photo's bytes, made with Pillow (a gradient, so sizes differ by content)."""
+    import io
+
+    from PIL import Image as PILImage
+
+    picture = PILImage.new("RGB", (width, height), color)
+    for x in range(0, width, max(1, width // 12)):
+        picture.paste((x * 255 // width, 120, 255 - x * 255 // width), (x, 0, x + max(1, width // 24), height))
+    buffer = io.BytesIO()
+    params = {"exif": exif.tobytes()} if exif is not None else {}
+    picture.save(buffer, format=fmt, **params)
+    return buffer.getvalue()
+
+
+def make_image(width: int = 1200, height: int = 800, *, alt_text: str = "A test photo", **fields):
+    """A library photo saved through the model (so its sizes are made)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from blog.models import Image
+
+    data = fields.pop("data", None) or photo_bytes(width, height, color=(next(_counter) * 37 % 256, 60, 90))
+    upload = SimpleUploadedFile(fields.pop("name", "photo.jpg"), data, content_type="image/jpeg")
+    return Image.objects.create(file=upload, alt_text=alt_text, **fields)

@@ -57,3 +57,10 @@ def make_post(db, author) -> Callable[..., Post]:
         return post
 
     return build
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """An empty MEDIA_ROOT of the test's own."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
