@@ -170,17 +170,17 @@ def main() -> None:
 
 PURGE_PROBE = """
 import time
-from blog import cache
+from blog import invalidation
 from blog.models import Post
 ids = list(Post.objects.order_by("pk").values_list("pk", flat=True))[::{step}]
 started = time.monotonic()
-cache.purge_posts(ids)
+invalidation.purge_posts(ids)
 print(len(ids), Post.objects.count(), time.monotonic() - started)
 """
 
 
 def purge_cost(database: Path, sample: int = 200) -> tuple[int, int, float]:
-    """Time ``blog.cache.purge_posts`` for ``sample`` posts spread over the database.
+    """Time ``blog.invalidation.purge_posts`` for ``sample`` posts spread over the database.
 
     Returns (posts purged, posts in the database, milliseconds per purged post).
     """
@@ -263,7 +263,7 @@ Re-importing the same export (pool {reimport.pool}, a new log): {reimport.wall:.
 
 ## The cache purge
 
-Each cluster calls `blog.cache.purge_posts` once, after its commit, with the posts it
+Each cluster calls `blog.invalidation.purge_posts` once, after its commit, with the posts it
 created or changed. Measured with {purge_large[0]} posts spread over the database:
 
 | posts in the database | ms per purged post |

@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 
 from blog import images
 from blog.models import Category, Image, Post, Tag
-from blog.views import SITE_NAME
+from blog.site import SITE_NAME
 from cachekeys.admin import CachedPagesMixin
 
 admin.site.site_header = f"{SITE_NAME} editors"

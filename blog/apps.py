@@ -7,7 +7,7 @@ class BlogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from blog import cache, images
+        from blog import images, invalidation
 
-        cache.register()
+        invalidation.register()
         images.register()

@@ -7,11 +7,9 @@ from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Enclosure
 from django.urls import reverse_lazy
 
-from cachekeys.dependencies import depends_on
-
-from blog import cache, images, queries
+from blog import images, queries
 from blog.models import Post
-from blog.views import SITE_NAME, SITE_TAGLINE, display_name
+from blog.site import SITE_NAME, SITE_TAGLINE, display_name
 
 FEED_LENGTH = 20
 
@@ -26,8 +24,7 @@ class LatestPostsFeed(Feed):
 
     def items(self) -> list[Post]:
         """Return the newest public posts with their tags, in one query each."""
-        depends_on(cache.ALL_POSTS, cache.POSTS_MODIFIED)  # which posts, and their updated dates
-        return list(queries.public_posts().prefetch_related("tags")[:FEED_LENGTH])
+        return queries.feed_posts(FEED_LENGTH)
 
     def item_title(self, item: Post) -> str:
         return item.title

@@ -4,6 +4,8 @@ Other apps and the tests rely on these names (see issue "The magazine site").
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -40,6 +42,27 @@ class Category(models.Model):
             node = node.parent
         return chain
 
+    def trail(self) -> list["Category"]:
+        """Return the breadcrumb trail: the parents from the root down, then this category."""
+        return [*self.ancestors(), self]
+
+    def root(self) -> "Category":
+        """Return the top-level category this one sits under (itself when top-level)."""
+        return self.trail()[0]
+
+    @staticmethod
+    def lineage(parents: Mapping[int, int | None], pk: int | None) -> list[int]:
+        """Return ``pk`` then its parents' ids up to the root, from ``{id: parent_id}``.
+
+        For bulk work (an import, the sitemap): no query per level, and a parent cycle
+        stops the walk instead of looping.
+        """
+        chain: list[int] = []
+        while pk is not None and pk not in chain and pk in parents:
+            chain.append(pk)
+            pk = parents[pk]
+        return chain
+
 
 class Tag(models.Model):
     name = models.CharField(max_length=100)
@@ -64,6 +87,11 @@ class PostQuerySet(models.QuerySet):
         """
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now(),
                            wordpress_protected=False)
+
+    def scheduled(self) -> "PostQuerySet":
+        """Published posts whose publish date is still ahead, the next one first."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now(),
+                           wordpress_protected=False).order_by("published_at")
 
 
 class Post(models.Model):
@@ -140,6 +168,12 @@ class Post(models.Model):
     @property
     def is_public(self) -> bool:
         return (self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+                and not self.wordpress_protected)
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Published, but its publish date is still ahead: it appears on its own then."""
+        return (self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
                 and not self.wordpress_protected)
 
     @property

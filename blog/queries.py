@@ -2,20 +2,18 @@
 
 Views, template tags, the feed and the sitemap ask here, so "what a reader may see" is
 decided in one module and nothing renders a draft or a post scheduled for later. Each
-list also declares its surrogate key (``blog.cache``), so the page showing it is purged
-when a post joins or leaves the list.
+list also declares its surrogate key (``blog.surrogates``), so the page showing it is
+purged when a post joins or leaves the list.
 """
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from blog import cache
+from blog import surrogates
 from blog.models import Category, Post, PostQuerySet, Tag
 from cachekeys.dependencies import depends_on
 
@@ -25,17 +23,103 @@ def public_posts() -> PostQuerySet:
     return Post.objects.public().select_related("author", "category", "cover")
 
 
-def latest_posts(limit: int = 5) -> list[Post]:
+# How many items each shared list shows: the sidebar and the fingerprint that decides
+# whether a list changed both call the functions below with these defaults, so what is
+# shown and what is compared cannot drift apart.
+LATEST_SHOWN = 5
+POPULAR_TAGS_SHOWN = 15
+MONTHS_SHOWN = 12
+
+
+def home_posts() -> PostQuerySet:
+    """Return every public post, newest first: the home page and its pages."""
+    depends_on(surrogates.ALL_POSTS)
+    return public_posts()
+
+
+def feed_posts(limit: int) -> list[Post]:
+    """Return the ``limit`` newest public posts with their tags, for the feed."""
+    depends_on(surrogates.ALL_POSTS, surrogates.POSTS_MODIFIED)  # which posts, and their updated dates
+    return list(public_posts().prefetch_related("tags")[:limit])
+
+
+def sitemap_posts() -> PostQuerySet:
+    """Return every public post with what the sitemap prints (address, last change)."""
+    depends_on(surrogates.ALL_POSTS, surrogates.POSTS_MODIFIED)  # membership and lastmod
+    # Ordered by pk so the sitemap's own pagination (?p=) never shifts between requests.
+    return Post.objects.public().only("slug", "updated_at").order_by("pk")
+
+
+def public_post(slug: str) -> Post | None:
+    """Return the public post at ``slug``, with its category trail and tags, or None."""
+    posts = public_posts().select_related("category__parent").prefetch_related("tags")
+    return posts.filter(slug=slug).first()
+
+
+def public_post_by_id(pk: int) -> PostQuerySet:
+    """Return the public post ``pk`` as a query (empty when there is none): the API's detail."""
+    depends_on(surrogates.post_page(pk))  # the body: an edit to it purges only these
+    return public_posts().filter(pk=pk)
+
+
+def filtered_posts(category: str | None = None, tag: str | None = None) -> PostQuerySet:
+    """Return the public posts under the category and carrying the tag with these slugs.
+
+    A slug naming nothing matches no post; the answer then depends on the list of all
+    categories (or tags), so creating one with that slug reaches it.
+    """
+    if category is None and tag is None:
+        return home_posts()
+    posts = public_posts()
+    if category is not None:
+        found = Category.objects.filter(slug=category).first()
+        if found is None:
+            depends_on(surrogates.ALL_CATEGORIES)
+            return posts.none()
+        posts = posts_in_category(found)
+    if tag is not None:
+        found_tag = Tag.objects.filter(slug=tag).first()
+        if found_tag is None:
+            depends_on(surrogates.ALL_TAGS)
+            return posts.none()
+        posts = posts_with_tag(found_tag, among=posts)
+    return posts
+
+
+def category_at(slug: str) -> Category | None:
+    """Return the category at ``slug`` with its parent joined in, or None."""
+    return Category.objects.select_related("parent").filter(slug=slug).first()
+
+
+def subcategories(parent: Category) -> QuerySet:
+    """Return the categories directly below ``parent``, by name."""
+    # A category created or moved under it reaches category_posts(parent) (blog.invalidation).
+    depends_on(surrogates.category_posts(parent.pk))
+    return parent.children.order_by("name")
+
+
+def all_categories() -> QuerySet:
+    """Return every category, the API's list of sections (each has a page, posts or not)."""
+    depends_on(surrogates.ALL_CATEGORIES)
+    return Category.objects.all()
+
+
+def tag_at(slug: str) -> Tag | None:
+    """Return the tag at ``slug``, or None."""
+    return Tag.objects.filter(slug=slug).first()
+
+
+def latest_posts(limit: int = LATEST_SHOWN) -> list[Post]:
     """Return the ``limit`` newest public posts."""
-    depends_on(cache.LATEST_POSTS)
+    depends_on(surrogates.LATEST_POSTS)
     # Only what the sidebar shows: a joined category or author would tag every page with
     # it, and renaming one would purge pages that never print its name.
     return list(Post.objects.public().only("title", "slug", "published_at")[:limit])
 
 
-def popular_tags(limit: int = 12) -> list[Tag]:
+def popular_tags(limit: int = POPULAR_TAGS_SHOWN) -> list[Tag]:
     """Return the tags on most public posts, each with a ``post_count``; unused tags are left out."""
-    depends_on(cache.POPULAR_TAGS)
+    depends_on(surrogates.POPULAR_TAGS)
     counted = Tag.objects.annotate(
         post_count=Count("posts", filter=Q(posts__in=Post.objects.public().values("pk")))
     )
@@ -44,13 +128,13 @@ def popular_tags(limit: int = 12) -> list[Tag]:
 
 def nav_categories() -> list[Category]:
     """Return the top-level categories, the ones the masthead's navigation links to."""
-    depends_on(cache.NAV_CATEGORIES)
+    depends_on(surrogates.NAV_CATEGORIES)
     return list(Category.objects.filter(parent__isnull=True).order_by("name"))
 
 
-def archive_months(limit: int = 12) -> list[datetime.date]:
+def archive_months(limit: int = MONTHS_SHOWN) -> list[datetime.date]:
     """Return the first day of each month holding public posts, newest month first."""
-    depends_on(cache.ARCHIVE_MONTHS)
+    depends_on(surrogates.ARCHIVE_MONTHS)
     months = Post.objects.public().dates("published_at", "month", order="DESC")
     return list(months[:limit])
 
@@ -71,25 +155,25 @@ def descendant_ids(category: Category) -> set[int]:
 
 def posts_in_category(category: Category) -> PostQuerySet:
     """Return the public posts filed under ``category`` or any of its subcategories."""
-    depends_on(cache.category_posts(category.pk))
+    depends_on(surrogates.category_posts(category.pk))
     return public_posts().filter(category_id__in=descendant_ids(category))
 
 
-def posts_with_tag(tag: Tag) -> PostQuerySet:
-    """Return the public posts carrying ``tag``."""
-    depends_on(cache.tag_posts(tag.pk))
-    return public_posts().filter(tags=tag)
+def posts_with_tag(tag: Tag, among: PostQuerySet | None = None) -> PostQuerySet:
+    """Return the public posts (of ``among``, by default all) carrying ``tag``."""
+    depends_on(surrogates.tag_posts(tag.pk))
+    return (public_posts() if among is None else among).filter(tags=tag)
 
 
 def posts_by_author(author: AbstractBaseUser) -> PostQuerySet:
     """Return the public posts written by ``author``."""
-    depends_on(cache.author_posts(author.pk))
+    depends_on(surrogates.author_posts(author.pk))
     return public_posts().filter(author=author)
 
 
 def posts_in_month(year: int, month: int) -> PostQuerySet:
     """Return the public posts published in ``month`` of ``year``, in the site's time zone."""
-    depends_on(cache.month_posts(year, month))
+    depends_on(surrogates.month_posts(year, month))
     zone = timezone.get_current_timezone()
     start = datetime.datetime(year, month, 1, tzinfo=zone)
     end = datetime.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
@@ -100,14 +184,13 @@ def related_posts(post: Post, limit: int = 3) -> list[Post]:
     """Return other public posts from the same category tree, newest first."""
     if post.category_id is None:
         return []
-    root = ([*post.category.ancestors(), post.category])[0]
-    return list(posts_in_category(root).exclude(pk=post.pk)[:limit])
+    return list(posts_in_category(post.category.root()).exclude(pk=post.pk)[:limit])
 
 
 def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
     """Return the public posts published just after and just before ``post``."""
-    # A post published or moved next to it changes these: blog.cache purges its page.
-    depends_on(cache.post_page(post.pk))
+    # A post published or moved next to it changes these: blog.invalidation purges its page.
+    depends_on(surrogates.post_page(post.pk))
     others = public_posts().exclude(pk=post.pk)
     newer = others.filter(
         Q(published_at__gt=post.published_at) | Q(published_at=post.published_at, pk__gt=post.pk)
@@ -120,7 +203,7 @@ def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
 
 def public_authors() -> QuerySet:
     """Return the users with at least one public post, by username."""
-    depends_on(cache.ALL_POSTS)
+    depends_on(surrogates.ALL_POSTS)
     public_author_ids = Post.objects.public().values("author_id")
     return get_user_model().objects.filter(pk__in=public_author_ids).order_by("username")
 
@@ -132,28 +215,20 @@ def public_author(username: str) -> AbstractBaseUser | None:
 
 def public_tags() -> QuerySet:
     """Return the tags on at least one public post, by name."""
-    depends_on(cache.ALL_POSTS, cache.ALL_TAGS)
+    depends_on(surrogates.ALL_POSTS, surrogates.ALL_TAGS)
     return Tag.objects.filter(posts__in=Post.objects.public().values("pk")).distinct().order_by("name")
 
 
 def public_categories() -> list[Category]:
     """Return the categories whose page lists a public post: those filed to, and their parents."""
-    depends_on(cache.ALL_POSTS, cache.ALL_CATEGORIES)
+    depends_on(surrogates.ALL_POSTS, surrogates.ALL_CATEGORIES)
     used = set(
         Post.objects.public().exclude(category=None).values_list("category_id", flat=True)
     )
     categories = {category.pk: category for category in Category.objects.all()}
     listed: set[int] = set()
+    parents = {pk: category.parent_id for pk, category in categories.items()}
     for pk in used:
-        listed.update(_with_ancestors(categories, pk))
+        listed.update(Category.lineage(parents, pk))
     return sorted((categories[pk] for pk in listed), key=lambda category: category.slug)
 
-
-def _with_ancestors(categories: dict[int, Category], pk: int) -> Iterable[int]:
-    """Yield ``pk`` and its parents' ids, from an in-memory map so no query runs per level."""
-    seen: set[int] = set()
-    current: int | None = pk
-    while current is not None and current not in seen and current in categories:
-        seen.add(current)
-        yield current
-        current = categories[current].parent_id

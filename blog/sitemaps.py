@@ -8,9 +8,8 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from blog import cache, queries
+from blog import queries
 from blog.models import Category, Post
-from cachekeys.dependencies import depends_on
 
 
 class HomeSitemap(Sitemap):
@@ -33,9 +32,7 @@ class PostSitemap(Sitemap):
     priority = 0.8
 
     def items(self) -> QuerySet:
-        depends_on(cache.ALL_POSTS, cache.POSTS_MODIFIED)  # membership and lastmod
-        # Ordered by pk so the sitemap's own pagination (?p=) never shifts between requests.
-        return Post.objects.public().only("slug", "updated_at").order_by("pk")
+        return queries.sitemap_posts()
 
     def lastmod(self, item: Post) -> datetime.datetime:
         return item.updated_at

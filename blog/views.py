@@ -12,19 +12,15 @@ import functools
 import re
 from collections.abc import Callable
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template import loader
 
-from blog import cache, queries
-from blog.models import Category, Tag
-from cachekeys.dependencies import depends_on
+from blog import queries
+from blog.site import display_name
 
-SITE_NAME = "Respawn"
-SITE_TAGLINE = "Games, hardware and the culture around them"
 POSTS_PER_PAGE = 10
 # Strict on purpose: int() would also accept "01", " 1" and "+1", each a distinct cache key.
 _PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
@@ -61,8 +57,7 @@ def unpaginated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 def home(request: HttpRequest) -> HttpResponse:
     """Show the newest posts, the first one on page 1 as the lead story."""
-    depends_on(cache.ALL_POSTS)
-    page = paginate(request, queries.public_posts())
+    page = paginate(request, queries.home_posts())
     posts = list(page.object_list)
     lead = posts.pop(0) if page.number == 1 and posts else None
     context = {"page": page, "lead": lead, "posts": posts, "nav_home": True}
@@ -72,41 +67,44 @@ def home(request: HttpRequest) -> HttpResponse:
 @unpaginated
 def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Show one public post; a draft or a scheduled post is a 404 like a missing one."""
-    post = get_object_or_404(
-        queries.public_posts().select_related("category__parent").prefetch_related("tags"),
-        slug=slug,
-    )
+    post = queries.public_post(slug)
+    if post is None:
+        raise Http404("No public post has this address.")
     newer, older = queries.adjacent_posts(post)
     context = {
         "post": post,
-        "breadcrumbs": _category_trail(post.category) if post.category else [],
+        "breadcrumbs": post.category.trail() if post.category else [],
         "related": queries.related_posts(post),
         "newer": newer,
         "older": older,
-        "nav_active": _root_of(post.category).slug if post.category else "",
+        "nav_active": post.category.root().slug if post.category else "",
     }
     return render(request, "blog/post_detail.html", context)
 
 
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     """List the public posts of a category and of all the categories below it."""
-    current = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
+    current = queries.category_at(slug)
+    if current is None:
+        raise Http404("No category has this address.")
     context = {
         "page": paginate(request, queries.posts_in_category(current)),
         "category": current,
-        "breadcrumbs": _category_trail(current.parent) if current.parent else [],
-        "subcategories": current.children.order_by("name"),
+        "breadcrumbs": current.ancestors(),
+        "subcategories": queries.subcategories(current),
         "kicker": "Section",
         "heading": current.name,
         "intro": current.description,
-        "nav_active": _root_of(current).slug,
+        "nav_active": current.root().slug,
     }
     return render(request, "blog/post_list.html", context)
 
 
 def tag(request: HttpRequest, slug: str) -> HttpResponse:
     """List the public posts carrying a tag."""
-    current = get_object_or_404(Tag, slug=slug)
+    current = queries.tag_at(slug)
+    if current is None:
+        raise Http404("No tag has this address.")
     context = {
         "page": paginate(request, queries.posts_with_tag(current)),
         "tag": current,
@@ -156,18 +154,3 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     """Render the friendly 404 page; the exception's text is never shown to readers."""
     body = loader.render_to_string("blog/404.html", {}, request)
     return HttpResponseNotFound(body)
-
-
-def display_name(user: AbstractBaseUser) -> str:
-    """Return the name a byline shows: the full name, else the username."""
-    return user.get_full_name().strip() or user.get_username()
-
-
-def _category_trail(category: Category) -> list[Category]:
-    """Return ``category`` preceded by its parents, root first."""
-    return [*category.ancestors(), category]
-
-
-def _root_of(category: Category) -> Category:
-    """Return the top-level category ``category`` sits under (itself when top-level)."""
-    return _category_trail(category)[0]

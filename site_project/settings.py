@@ -142,7 +142,7 @@ CACHEKEYS = {
     # /api/v1/me/ answers per visitor: Nginx must never look it up, Django never store it.
     "BYPASS_PREFIXES": ["/admin/", "/api/v1/me/"],
     # A post scheduled to appear shortens every page's life to its publication time.
-    "EXPIRY_CAP": "blog.cache.seconds_until_next_publication",
+    "EXPIRY_CAP": "blog.invalidation.seconds_until_next_publication",
 }
 
 LOGGING = {

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.text import slugify
 
 from blog.models import Category, Post, Tag
 
@@ -32,19 +34,22 @@ def make_tag(name: str) -> Tag:
     return tag
 
 
-def make_post(title: str | None = None, *, tags: list[str] = (), category: str | None = "News",
+def make_post(title: str | None = None, *, tags: Iterable[str] = (), category: Category | str | None = "News",
               author=None, status: str = Post.Status.PUBLISHED, ago: timedelta = timedelta(hours=1),
-              body: str = "<p>Body text.</p>", **fields) -> Post:
+              body: str | None = None, **fields) -> Post:
+    """Save a post ``ago`` before now; ``category`` is a Category or the name of one to file it under."""
     number = next(_counter)
-    title = title or f"Post number {number}"
+    title = title or f"Story number {number}"
+    if isinstance(category, str):
+        category = make_category(category)
     post = Post.objects.create(
         title=title,
-        slug=fields.pop("slug", f"{title.lower().replace(' ', '-')}-{number}"),
-        body=body,
+        slug=fields.pop("slug", f"{slugify(title) or 'story'}-{number}"),
+        body=body if body is not None else f"<p>The body of {title}.</p>",
         status=status,
         published_at=timezone.now() - ago,
         author=author or make_user("writer"),
-        category=make_category(category) if category else None,
+        category=category,
         **fields,
     )
     post.tags.set([make_tag(name) for name in tags])

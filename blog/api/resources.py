@@ -1,38 +1,28 @@
 """Posts, categories and tags, as readers may see them.
 
-Each list declares the surrogate keys of the lists it shows (``blog.cache``), so a post
-joining or leaving it purges every cached page of it; the objects it renders are tagged
-automatically (``cachekeys.dependencies``), so an edit to one of them purges it too.
+Every read goes through ``blog.queries``, which declares the surrogate keys of the lists
+it returns, so a post joining or leaving one purges every cached answer showing it; the
+objects rendered are tagged automatically (``cachekeys.dependencies``), so an edit to one
+of them purges it too.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from defusedxml import ElementTree
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.urls import reverse
 from tastypie import fields
 from tastypie.bundle import Bundle
 
-from blog import queries
+from blog import covers, queries
 from blog.api.base import PAGING_PARAMS, PublicMeta, PublicResource
 from blog.api.query import parse_slug
-from blog.cache import (
-    ALL_CATEGORIES,
-    ALL_POSTS,
-    ALL_TAGS,
-    category_posts,
-    post_page,
-    tag_posts,
-)
 from blog.models import Category, Post, Tag
-from blog.templatetags.blog_tags import cover, sprite
-from blog.views import display_name
-from cachekeys.dependencies import depends_on
+from blog.site import display_name
 
-# Matches no post: the lookup for a filter naming a category or tag that does not exist.
-NOTHING = {"pk__in": []}
+# The list filters a post list accepts, each a slug.
+POST_FILTERS = ("category", "tag")
 
 
 def category_link(category: Category) -> dict[str, str]:
@@ -44,22 +34,19 @@ def tag_link(tag: Tag) -> dict[str, str]:
 
 
 def cover_art(post: Post) -> dict[str, Any]:
-    """Return a post's cover as data, so a script can draw the card the pages print.
-
-    Read from the template filters' own output, so it stays what the pages show.
-    """
-    svg = ElementTree.fromstring(str(sprite(post)))
+    """Return a post's cover as data, so a script can draw the card the pages print."""
     return {
-        "palette": cover(post),
-        "view_box": svg.get("viewBox"),
-        "cells": [dict(rect.attrib) for rect in svg if rect.tag.endswith("rect")],
+        "palette": covers.palette(post.slug),
+        "view_box": covers.VIEW_BOX,
+        "cells": [{"x": str(x), "y": str(y), "width": covers.CELL, "height": covers.CELL}
+                  for x, y in covers.sprite_cells(post.slug)],
     }
 
 
 class PostResource(PublicResource):
     """Public posts, newest first; ``?category=`` (with its subcategories) and ``?tag=``."""
 
-    list_params = PAGING_PARAMS | {"category", "tag"}
+    list_params = PAGING_PARAMS | frozenset(POST_FILTERS)
 
     url = fields.CharField(attribute="get_absolute_url", readonly=True)
     category = fields.DictField(readonly=True, null=True)
@@ -78,24 +65,14 @@ class PostResource(PublicResource):
         return queries.public_posts().prefetch_related("tags")
 
     def build_filters(self, filters: Any = None, ignore_bad_filters: bool = False) -> dict:
-        """Turn ``?category=`` and ``?tag=`` into lookups, and declare the list shown."""
+        """Read ``?category=`` and ``?tag=`` (slugs); ``apply_filters`` asks the queries."""
         filters = filters or {}
-        lookups: dict[str, Any] = {}
-        shown: list[str] = []
-        if "category" in filters:
-            lookup, key = category_filter(parse_slug("category", filters["category"]))
-            lookups.update(lookup)
-            shown.append(key)
-        if "tag" in filters:
-            lookup, key = tag_filter(parse_slug("tag", filters["tag"]))
-            lookups.update(lookup)
-            shown.append(key)
-        depends_on(*(shown or [ALL_POSTS]))
-        return lookups
+        return {name: parse_slug(name, filters[name]) for name in POST_FILTERS if name in filters}
 
-    def get_detail(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        depends_on(post_page(int(kwargs["pk"])))  # the body: an edit to it purges only these
-        return super().get_detail(request, **kwargs)
+    def apply_filters(self, request: HttpRequest, applicable_filters: dict) -> QuerySet:
+        if "pk" in applicable_filters:  # a detail (obj_get adds the id from the URL)
+            return queries.public_post_by_id(int(applicable_filters["pk"])).prefetch_related("tags")
+        return queries.filtered_posts(**applicable_filters).prefetch_related("tags")
 
     def dehydrate_category(self, bundle: Bundle) -> dict[str, str] | None:
         category = bundle.obj.category
@@ -114,23 +91,6 @@ class PostResource(PublicResource):
         return cover_art(bundle.obj)
 
 
-def category_filter(slug: str) -> tuple[dict[str, Any], str]:
-    """Return the lookup for posts under the category ``slug``, and the list's key."""
-    category = Category.objects.filter(slug=slug).first()
-    if category is None:
-        return NOTHING, ALL_CATEGORIES  # creating a category with this slug purges it
-    # category_posts(id) reaches lists of the category and of everything below it.
-    return {"category_id__in": queries.descendant_ids(category)}, category_posts(category.pk)
-
-
-def tag_filter(slug: str) -> tuple[dict[str, Any], str]:
-    """Return the lookup for posts carrying the tag ``slug``, and the list's key."""
-    tag_id = Tag.objects.filter(slug=slug).values_list("pk", flat=True).first()
-    if tag_id is None:
-        return NOTHING, ALL_TAGS  # creating a tag with this slug purges it
-    return {"tags": tag_id}, tag_posts(tag_id)
-
-
 class CategoryResource(PublicResource):
     """Every category: the site's sections, each with a page, even before its first post."""
 
@@ -144,11 +104,7 @@ class CategoryResource(PublicResource):
 
     def get_object_list(self, request: HttpRequest) -> QuerySet:
         # The id breaks ties between equal names, so offsets page through a stable order.
-        return Category.objects.select_related("parent").order_by("name", "pk")
-
-    def build_filters(self, filters: Any = None, ignore_bad_filters: bool = False) -> dict:
-        depends_on(ALL_CATEGORIES)
-        return {}
+        return queries.all_categories().select_related("parent").order_by("name", "pk")
 
 
 class TagResource(PublicResource):
@@ -162,9 +118,5 @@ class TagResource(PublicResource):
         fields = ["id", "name", "slug"]
 
     def get_object_list(self, request: HttpRequest) -> QuerySet:
-        return queries.public_tags().order_by("name", "pk")
-
-    def dispatch(self, request_type: str, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         # Which tags are listed, and whether one has a page here, follows the posts.
-        depends_on(ALL_TAGS, ALL_POSTS)
-        return super().dispatch(request_type, request, **kwargs)
+        return queries.public_tags().order_by("name", "pk")

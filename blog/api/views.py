@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 from tastypie.exceptions import BadRequest
 
 from blog.api.query import check_params, parse_id
-from blog.views import display_name
+from blog.site import display_name
 
 
 @never_cache

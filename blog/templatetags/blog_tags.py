@@ -6,27 +6,16 @@ Nothing here may read the request's user or session: the pages are cached for ev
 """
 from __future__ import annotations
 
-import hashlib
-import zlib
-
 from django import template
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page
 from django.utils.safestring import SafeString, mark_safe
 
-from blog import images, queries
+from blog import covers, images, queries
 from blog.models import Post
-from blog.views import SITE_NAME, SITE_TAGLINE, display_name
+from blog.site import SITE_NAME, SITE_TAGLINE, display_name
 
 register = template.Library()
-
-SIDEBAR_LATEST = 5
-SIDEBAR_TAGS = 15
-SIDEBAR_MONTHS = 12
-# Number of cover palettes in site.css (.cover--0 to .cover--7).
-COVER_PALETTES = 8
-# Cover sprites are 5x5 pixel invaders, mirrored left to right like the arcade originals.
-SPRITE_SIZE = 5
 
 
 @register.simple_tag
@@ -57,9 +46,11 @@ def section_links() -> dict:
 def sidebar() -> dict:
     """Render the sidebar: latest posts, popular tags and the monthly archive."""
     return {
-        "latest": queries.latest_posts(SIDEBAR_LATEST),
-        "tags": queries.popular_tags(SIDEBAR_TAGS),
-        "months": queries.archive_months(SIDEBAR_MONTHS),
+        # Each list's length is defined once, in blog.queries: the fingerprint that
+        # decides whether it changed compares exactly what is shown here.
+        "latest": queries.latest_posts(),
+        "tags": queries.popular_tags(),
+        "months": queries.archive_months(),
     }
 
 
@@ -72,8 +63,7 @@ def byline(user: AbstractBaseUser) -> str:
 @register.filter
 def cover(post: Post) -> str:
     """Return the cover palette class for a post, the same in every process."""
-    # crc32, not hash(): str hashes are salted per process and the page bytes must not vary.
-    return f"cover--{zlib.crc32(post.slug.encode()) % COVER_PALETTES}"
+    return covers.palette(post.slug)
 
 
 @register.inclusion_tag("blog/includes/pagination.html", takes_context=True)
@@ -92,24 +82,8 @@ def pagination(context: template.Context, page: Page) -> dict:
 @register.filter
 def sprite(post: Post) -> SafeString:
     """Return an SVG pixel sprite drawn from the post's slug: the cover art a post lacks."""
-    half = (SPRITE_SIZE + 1) // 2
-    digest = int.from_bytes(hashlib.sha256(post.slug.encode()).digest()[:8], "big")
-    mask = (1 << SPRITE_SIZE * half) - 1
-    a, b, c = (digest >> shift & mask for shift in (0, 16, 32))
-    # About five cells in eight lit: sparser reads as noise, denser as a block.
-    bits = a | (b & c)
-    cells = []
-    for row in range(SPRITE_SIZE):
-        for col in range(half):
-            if bits >> (row * half + col) & 1:
-                mirrored = {col, SPRITE_SIZE - 1 - col}
-                # A hair over one unit, so neighbouring cells overlap instead of showing a seam.
-                cells.extend(f'<rect x="{x}" y="{row}" width="1.05" height="1.05"/>' for x in sorted(mirrored))
     # Built only from integers, never from the slug's text, so it is safe to mark safe.
-    return mark_safe(
-        f'<svg class="sprite" viewBox="-0.5 -0.5 {SPRITE_SIZE + 1} {SPRITE_SIZE + 1}" '
-        f'aria-hidden="true" focusable="false">{"".join(cells)}</svg>'
-    )
+    return mark_safe(covers.sprite_svg(post.slug))
 
 
 _SIZES = {"body": images.BODY_SIZES, "cover": images.COVER_SIZES, "card": images.CARD_SIZES,

@@ -38,6 +38,7 @@ from django.db import IntegrityError, OperationalError, connections, router, tra
 from django.utils import timezone
 from django.utils.text import slugify
 
+from blog import invalidation
 from blog.clusters import Cluster
 from blog.html import plain_text, sanitize, summarize
 from blog.models import Category, Post, Tag
@@ -580,9 +581,7 @@ def purge(post_ids: list[int]) -> None:
 
     Runs after the commit. A cache failure is logged: the import itself succeeded.
     """
-    from blog import cache as blog_cache  # the cache layer's purge API, looked up when used
-
     try:
-        blog_cache.purge_posts(post_ids)
+        invalidation.purge_posts(post_ids)
     except Exception as error:  # noqa: BLE001 - memcached down must not fail a committed import
         logger.error("purging the cache for %d imported posts failed: %s", len(post_ids), error)

@@ -1,17 +1,14 @@
 """Fixtures for the magazine's tests: real rows saved through the models."""
 from __future__ import annotations
 
-import itertools
+import functools
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
-from blog.models import Category, Post, Tag
-
-_numbers = itertools.count(1)
+from blog.models import Category, Post
+from tests import factories
 
 
 @pytest.fixture
@@ -33,30 +30,8 @@ def pc(games: Category) -> Category:
 
 @pytest.fixture
 def make_post(db, author) -> Callable[..., Post]:
-    """Return a builder: ``make_post(title, ago=..., status=..., tags=[...], **fields)``."""
-
-    def build(
-        title: str | None = None,
-        *,
-        ago: timedelta = timedelta(hours=1),
-        status: str = Post.Status.PUBLISHED,
-        tags: list[str] = (),
-        **fields,
-    ) -> Post:
-        number = next(_numbers)
-        title = title or f"Story number {number}"
-        fields.setdefault("slug", f"story-{number}")
-        fields.setdefault("body", f"<p>The body of {title}.</p>")
-        fields.setdefault("author", author)
-        post = Post.objects.create(
-            title=title, status=status, published_at=timezone.now() - ago, **fields
-        )
-        post.tags.set(
-            [Tag.objects.get_or_create(slug=name.lower(), defaults={"name": name})[0] for name in tags]
-        )
-        return post
-
-    return build
+    """Return ``tests.factories.make_post`` writing as ``author`` and filing nowhere unless told."""
+    return functools.partial(factories.make_post, author=author, category=None)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django.urls import resolve
 
 from blog.api.resources import cover_art
-from blog.cache import ALL_CATEGORIES, ALL_POSTS, ALL_TAGS, category_posts, post_page, tag_posts
+from blog.surrogates import ALL_CATEGORIES, ALL_POSTS, ALL_TAGS, category_posts, post_page, tag_posts
 from blog.models import Category, Post, Tag
 from blog.templatetags.blog_tags import cover, sprite
 from cachekeys.dependencies import collecting, instance_tag

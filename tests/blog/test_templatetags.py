@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from blog.models import Post
-from blog.templatetags.blog_tags import COVER_PALETTES, cover, sprite
+from blog.covers import PALETTES as COVER_PALETTES
+from blog.templatetags.blog_tags import cover, sprite
 
 PROJECT = Path(__file__).resolve().parents[2]
 

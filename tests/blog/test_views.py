@@ -13,7 +13,8 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from blog.models import Category, Post
-from blog.views import POSTS_PER_PAGE, SITE_NAME
+from blog.site import SITE_NAME
+from blog.views import POSTS_PER_PAGE
 
 HTML = "text/html; charset=utf-8"
 

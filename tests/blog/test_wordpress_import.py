@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import sqlite3
-import sys
 import threading
 import time
-import types
 from datetime import datetime, timezone
 from io import StringIO
 from pathlib import Path
@@ -16,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone as dj_timezone
 
+from blog import invalidation
 from blog.clusters import Cluster
 from blog.models import Category, Post, Tag
 from blog.wordpress.generate import write_export
@@ -28,14 +27,9 @@ User = get_user_model()
 
 @pytest.fixture
 def purges(monkeypatch) -> list[list[int]]:
-    """Record every call to blog.cache.purge_posts (the cache layer's one-round-trip purge)."""
+    """Record every call to blog.invalidation.purge_posts (the cache layer's one-round-trip purge)."""
     calls: list[list[int]] = []
-    try:
-        import blog.cache as module
-    except ImportError:  # the cache layer is not there yet: stand in for it
-        module = types.ModuleType("blog.cache")
-        monkeypatch.setitem(sys.modules, "blog.cache", module)
-    monkeypatch.setattr(module, "purge_posts", lambda ids: calls.append(sorted(ids)), raising=False)
+    monkeypatch.setattr(invalidation, "purge_posts", lambda ids: calls.append(sorted(ids)))
     return calls
 
 
@@ -70,7 +64,7 @@ class TestImportFixture:
         with django_capture_on_commit_callbacks(execute=True):
             run(FIXTURES / "wxr-1.2.xml")
         assert per_save == []  # the save tracker was paused for the import...
-        assert len(purges) == 1  # ...which purged its posts once, through blog.cache
+        assert len(purges) == 1  # ...which purged its posts once, through blog.invalidation
 
     def test_no_purge_option(self, purges, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):

@@ -1,11 +1,12 @@
-"""The magazine's surrogate keys: which cached pages a change to its content reaches.
+"""The magazine's invalidation rules: which cached pages a change to its content reaches.
 
 Pages are tagged automatically with every Post, Category, Tag and author they rendered
-(``blog.post:12``, see ``cachekeys.dependencies``); the read queries add the list tags
-below for the lists they show, so a post joining or leaving a list reaches every page of
-that list. ``register()`` tells ``cachekeys.tracking`` how to compare a post (category,
-tag, author) before and after a save, and fingerprints the sidebar's lists, shown on
-every page, so they are purged only when what they show really changed.
+(``blog.post:12``, see ``cachekeys.dependencies``); the read queries (``blog.queries``)
+add the list tags of ``blog.surrogates`` for the lists they show, so a post joining or
+leaving a list reaches every page of that list. ``register()`` tells
+``cachekeys.tracking`` how to compare a post (category, tag, author) before and after a
+save, and fingerprints the shared lists (latest posts, popular tags, months, sections),
+so they are purged only when what they show really changed.
 """
 from __future__ import annotations
 
@@ -16,46 +17,55 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from blog import queries
 from blog.models import Category, Image, Post, Tag
+from blog.surrogates import (
+    ALL_CATEGORIES,
+    ALL_POSTS,
+    ALL_TAGS,
+    ARCHIVE_MONTHS,
+    LATEST_POSTS,
+    NAV_CATEGORIES,
+    POPULAR_TAGS,
+    POSTS_MODIFIED,
+    author_posts,
+    category_posts,
+    month_posts,
+    post_page,
+    tag_posts,
+)
 from cachekeys.conf import get_config
 from cachekeys.dependencies import instance_tag, track
 from cachekeys.purge import PurgeReport, purge_tags
 from cachekeys.records import ALL
 from cachekeys.tracking import tracker
 
-ALL_POSTS = "blog.posts:all"  # every list of public posts: home, its pages, feed, sitemap
-POSTS_MODIFIED = "blog.posts:modified"  # pages showing when posts were last modified
-LATEST_POSTS = "blog.posts:latest"  # the sidebar's latest posts
-ARCHIVE_MONTHS = "blog.posts:months"  # the sidebar's months with posts
-POPULAR_TAGS = "blog.tags:popular"  # the sidebar's popular tags and their counts
-NAV_CATEGORIES = "blog.categories:nav"  # the masthead's sections
-ALL_CATEGORIES = "blog.categories:all"  # listings of every category (sitemap, API)
-ALL_TAGS = "blog.tags:all"  # listings of every tag (sitemap, API)
-
-
-def category_posts(category_id: int) -> str:
-    """Lists of the posts filed under a category or any category below it."""
-    return f"blog.posts:category:{category_id}"
-
-
-def tag_posts(tag_id: int) -> str:
-    return f"blog.posts:tag:{tag_id}"
-
-
-def author_posts(user_id: int) -> str:
-    return f"blog.posts:author:{user_id}"
-
-
-def month_posts(year: int, month: int) -> str:
-    return f"blog.posts:month:{year:04d}-{month:02d}"
-
-
-def post_page(post_id: int) -> str:
-    """A post's own page: all that shows its body, and its newer/older neighbours."""
-    return f"blog.post:{post_id}:page"
-
-
 # -- what a change reaches ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Listing:
+    """What a post card, the sidebar or a neighbour link shows of a post."""
+
+    published_at: datetime.datetime
+    title: str
+    slug: str
+    excerpt: str
+    reading_time: int
+    category_id: int | None
+    author_id: int
+    cover_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Membership:
+    """Which lists a post is in, and where: a change here moves it between lists."""
+
+    public: bool
+    published_at: datetime.datetime
+    category_chain: tuple[int, ...]
+    author_id: int
+    tag_ids: frozenset[int]
+
+
 @dataclass(frozen=True)
 class PostState:
     public: bool
@@ -63,7 +73,7 @@ class PostState:
     category_chain: tuple[int, ...]
     author_id: int
     tag_ids: frozenset[int]
-    listing: tuple  # what a post card, the sidebar or a neighbour link shows
+    listing: Listing
     body_html: str
     scheduled_for: datetime.datetime | None = None  # published, but its date is still ahead
 
@@ -74,8 +84,9 @@ class PostState:
             *(tag_posts(pk) for pk in self.tag_ids),
         }
 
-    def membership(self) -> tuple:
-        return (self.public, self.listing[0], self.category_chain, self.author_id, self.tag_ids)
+    def membership(self) -> Membership:
+        return Membership(self.public, self.listing.published_at, self.category_chain,
+                          self.author_id, self.tag_ids)
 
 
 def post_tags(pk: int, old: PostState | None, new: PostState | None) -> set[str]:
@@ -155,17 +166,17 @@ def post_state(pk: int) -> PostState | None:
     if post is None:
         return None
     local = timezone.localtime(post.published_at)
-    chain = tuple(c.pk for c in [*post.category.ancestors(), post.category]) if post.category else ()
+    chain = tuple(c.pk for c in post.category.trail()) if post.category else ()
     return PostState(
         public=post.is_public,
         year_month=(local.year, local.month),
         category_chain=chain,
         author_id=post.author_id,
         tag_ids=frozenset(post.tags.values_list("pk", flat=True)),
-        listing=(post.published_at, post.title, post.slug, post.excerpt, post.reading_time,
-                 post.category_id, post.author_id, post.cover_id),
+        listing=Listing(post.published_at, post.title, post.slug, post.excerpt, post.reading_time,
+                        post.category_id, post.author_id, post.cover_id),
         body_html=post.body_html,
-        scheduled_for=post.published_at if post.status == "published" and not post.is_public else None,
+        scheduled_for=post.published_at if post.is_scheduled else None,
     )
 
 
@@ -173,7 +184,7 @@ def category_state(pk: int) -> CategoryState | None:
     category = Category.objects.filter(pk=pk).first()
     if category is None:
         return None
-    chain = tuple(c.pk for c in [*category.ancestors(), category])
+    chain = tuple(c.pk for c in category.trail())
     return CategoryState(category.name, category.slug, chain, category.description)
 
 
@@ -200,17 +211,13 @@ def image_tags(pk: int, old: tuple | None, new: tuple | None) -> set[str]:
 
 
 def _neighbour_ids(pk: int) -> list[int]:
-    from blog.queries import adjacent_posts
-
     post = Post.objects.filter(pk=pk).first()
     if post is None or not post.is_public:
         return []
-    return [neighbour.pk for neighbour in adjacent_posts(post) if neighbour is not None]
+    return [neighbour.pk for neighbour in queries.adjacent_posts(post) if neighbour is not None]
 
 
 def sidebar_fingerprints() -> dict[str, Callable[[], Hashable]]:
-    from blog import queries
-
     return {
         LATEST_POSTS: lambda: tuple(p.pk for p in queries.latest_posts()),
         POPULAR_TAGS: lambda: tuple((t.pk, t.post_count) for t in queries.popular_tags()),
@@ -264,18 +271,10 @@ def _list_tags_of(ids: list[int]) -> set[str]:
                 "category_id", "author_id", "published_at"):
             local = timezone.localtime(published_at)
             tags |= {author_posts(author_id), month_posts(local.year, local.month)}
-            tags |= {category_posts(pk) for pk in _chain(parents, category_id)}
+            tags |= {category_posts(pk) for pk in Category.lineage(parents, category_id)}
         tag_ids = Post.tags.through.objects.filter(post_id__in=chunk).values_list("tag_id", flat=True)
         tags |= {tag_posts(pk) for pk in tag_ids}
     return tags
-
-
-def _chain(parents: dict[int, int | None], category_id: int | None) -> list[int]:
-    chain: list[int] = []
-    while category_id is not None and category_id not in chain:  # a cycle cannot loop
-        chain.append(category_id)
-        category_id = parents.get(category_id)
-    return chain
 
 
 def _neighbours_of(ids: list[int]) -> set[int]:
@@ -292,10 +291,7 @@ def _neighbours_of(ids: list[int]) -> set[int]:
 
 def seconds_until_next_publication() -> int | None:
     """The most a page may live now: until the next scheduled post appears (EXPIRY_CAP)."""
-    upcoming = (
-        Post.objects.filter(status="published", published_at__gt=timezone.now())
-        .order_by("published_at").values_list("published_at", flat=True).first()
-    )
+    upcoming = Post.objects.scheduled().values_list("published_at", flat=True).first()
     if upcoming is None:
         return None
     return max(1, int((upcoming - timezone.now()).total_seconds()) + 1)

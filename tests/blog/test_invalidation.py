@@ -1,4 +1,4 @@
-"""Which tags a change reaches, and that purges run once, after the commit."""
+"""blog.invalidation: which tags a change reaches, and that purges run once, after the commit."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,8 +8,8 @@ from unittest import mock
 import pytest
 from django.db import transaction
 
-from blog import cache
-from blog.cache import PostState, post_tags
+from blog import invalidation, surrogates
+from blog.invalidation import Listing, PostState, post_tags
 from blog.models import Post
 from cachekeys.tracking import tracker
 from tests.factories import make_category, make_post, make_tag, make_user
@@ -17,7 +17,7 @@ from tests.factories import make_category, make_post, make_tag, make_user
 WHEN = datetime.datetime(2026, 5, 4, 12, tzinfo=datetime.timezone.utc)
 STATE = PostState(
     public=True, year_month=(2026, 5), category_chain=(1, 2), author_id=7,
-    tag_ids=frozenset({3}), listing=(WHEN, "Title", "slug", "Excerpt", 2, 2, 7), body_html="<p>a</p>",
+    tag_ids=frozenset({3}), listing=Listing(WHEN, "Title", "slug", "Excerpt", 2, 2, 7), body_html="<p>a</p>",
 )
 
 
@@ -29,32 +29,32 @@ class TestPostTags:
 
     def test_body_only_reaches_the_posts_own_page(self):
         edited = dataclasses.replace(STATE, body_html="<p>b</p>")
-        assert post_tags(1, STATE, edited) == {"blog.post:1:page", cache.POSTS_MODIFIED}
+        assert post_tags(1, STATE, edited) == {"blog.post:1:page", surrogates.POSTS_MODIFIED}
 
     def test_title_reaches_every_page_that_showed_the_post(self):
-        renamed = dataclasses.replace(STATE, listing=(WHEN, "New", "slug", "Excerpt", 2, 2, 7))
+        renamed = dataclasses.replace(STATE, listing=dataclasses.replace(STATE.listing, title="New"))
         tags = post_tags(1, STATE, renamed)
         assert "blog.post:1" in tags
-        assert cache.ALL_POSTS not in tags  # it stays in the same lists, in the same place
+        assert surrogates.ALL_POSTS not in tags  # it stays in the same lists, in the same place
 
     def test_publishing_reaches_every_list_it_joins(self):
-        with mock.patch("blog.cache._neighbour_ids", return_value=[5, 9]):
+        with mock.patch("blog.invalidation._neighbour_ids", return_value=[5, 9]):
             tags = post_tags(1, dataclasses.replace(STATE, public=False), STATE)
-        assert tags >= {"blog.post:1", cache.ALL_POSTS, "blog.posts:category:1", "blog.posts:category:2",
+        assert tags >= {"blog.post:1", surrogates.ALL_POSTS, "blog.posts:category:1", "blog.posts:category:2",
                         "blog.posts:tag:3", "blog.posts:author:7", "blog.posts:month:2026-05",
                         "blog.post:5:page", "blog.post:9:page"}
 
     def test_moving_category_reaches_old_and_new_lists(self):
         moved = dataclasses.replace(STATE, category_chain=(4,),
-                                    listing=(WHEN, "Title", "slug", "Excerpt", 2, 4, 7))
-        with mock.patch("blog.cache._neighbour_ids", return_value=[]):
+                                    listing=dataclasses.replace(STATE.listing, category_id=4))
+        with mock.patch("blog.invalidation._neighbour_ids", return_value=[]):
             tags = post_tags(1, STATE, moved)
         assert {"blog.posts:category:1", "blog.posts:category:2", "blog.posts:category:4"} <= tags
 
     def test_deleting_reaches_the_lists_it_left(self):
-        with mock.patch("blog.cache._neighbour_ids", return_value=[]):
+        with mock.patch("blog.invalidation._neighbour_ids", return_value=[]):
             tags = post_tags(1, STATE, None)
-        assert {"blog.post:1", cache.ALL_POSTS, "blog.posts:tag:3"} <= tags
+        assert {"blog.post:1", surrogates.ALL_POSTS, "blog.posts:tag:3"} <= tags
 
 
 @pytest.mark.django_db(transaction=True)
@@ -76,14 +76,14 @@ class TestPurgeAfterCommit:
                 post.tags.set([new_tag])
 
         [tags] = self.purged(admin_like_save)
-        assert {f"blog.post:{post.pk}", cache.tag_posts(new_tag.pk),
-                cache.tag_posts(make_tag("pc").pk)} <= tags
+        assert {f"blog.post:{post.pk}", surrogates.tag_posts(new_tag.pk),
+                surrogates.tag_posts(make_tag("pc").pk)} <= tags
 
     def test_tag_change_alone_fires_m2m_and_purges(self):
         post = make_post("M2M", tags=["pc"])
         retro = make_tag("retro")
         [tags] = self.purged(lambda: post.tags.add(retro))
-        assert cache.tag_posts(retro.pk) in tags
+        assert surrogates.tag_posts(retro.pk) in tags
 
     def test_reverse_m2m_clear_purges_the_posts(self):
         post = make_post("Reverse", tags=["pc"])
@@ -121,9 +121,9 @@ class TestPurgeAfterCommit:
         old = make_post("Ancient", ago=datetime.timedelta(days=3000))
         old.body = "<p>new body</p>"
         [tags] = self.purged(old.save)
-        assert cache.LATEST_POSTS not in tags and cache.POPULAR_TAGS not in tags
+        assert surrogates.LATEST_POSTS not in tags and surrogates.POPULAR_TAGS not in tags
         [tags] = self.purged(transaction.atomic()(lambda: make_post("Brand new", tags=["fresh"])))
-        assert {cache.LATEST_POSTS, cache.POPULAR_TAGS} <= tags
+        assert {surrogates.LATEST_POSTS, surrogates.POPULAR_TAGS} <= tags
 
     def test_a_failed_purge_never_fails_the_save(self):
         post = make_post("Resilient")
@@ -141,8 +141,8 @@ class TestPurgeAfterCommit:
         pc = make_category("PC", parent=games)
         pc.parent = hardware
         [tags] = self.purged(pc.save)
-        assert {cache.category_posts(games.pk), cache.category_posts(hardware.pk),
-                cache.category_posts(pc.pk)} <= tags
+        assert {surrogates.category_posts(games.pk), surrogates.category_posts(hardware.pk),
+                surrogates.category_posts(pc.pk)} <= tags
 
 
 @pytest.mark.django_db
@@ -159,12 +159,12 @@ class TestOnCommitOrdering:
                 callback()
         assert purge.call_count == 1
         tags = purge.call_args.args[0]
-        assert f"blog.post:{post.pk}" in tags and cache.tag_posts(make_tag("later").pk) in tags
+        assert f"blog.post:{post.pk}" in tags and surrogates.tag_posts(make_tag("later").pk) in tags
 
 
 class TestExpiryCap:
     @pytest.mark.django_db
     def test_until_the_next_scheduled_post(self):
-        assert cache.seconds_until_next_publication() is None
+        assert invalidation.seconds_until_next_publication() is None
         make_post("Soon", ago=-datetime.timedelta(seconds=90))
-        assert 85 <= cache.seconds_until_next_publication() <= 92
+        assert 85 <= invalidation.seconds_until_next_publication() <= 92
