@@ -21,7 +21,7 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 
 from cachekeys.coalesce import Coalescer, coalescible
-from cachekeys.conf import Config, get_config, key_rules, store_rules
+from cachekeys.conf import Config, get_config
 from cachekeys.decorators import STORE_ATTRIBUTE
 from cachekeys.dependencies import collecting
 from cachekeys.headers import security_headers
@@ -45,7 +45,7 @@ def lookup_for(request: HttpRequest, config: Config) -> Lookup:
     """Read what Nginx looked up for ``request`` (once: every decision shares it)."""
     meta = request.META
     return lookup(request.method or "", _host(request), meta.get("HTTP_X_REQUEST_URI") or None,
-                  meta.get("HTTP_X_CACHE_KEY") or None, key_rules(config))
+                  meta.get("HTTP_X_CACHE_KEY") or None, config.key_rules)
 
 
 def hide_tracking(request: HttpRequest, tracking: TrackingParams) -> None:
@@ -99,7 +99,7 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         config = get_config()
         looked = lookup_for(request, config)
-        hide_tracking(request, key_rules(config).tracking)
+        hide_tracking(request, config.key_rules.tracking)
         # Only Nginx's cache location names a key; other requests are never stored, so
         # they skip the bookkeeping.
         ticket = take_ticket() if looked.nginx_key else None
@@ -133,7 +133,7 @@ class PageCacheMiddleware:
         """Render the page and store it if the rules allow; return it and whether it was."""
         with collecting() as tags:
             response = self.get_response(request)
-        reason = refusal(exchange_from(request, looked, response), store_rules(config))
+        reason = refusal(exchange_from(request, looked, response), config.store_rules)
         if reason is None and not store:
             reason = "memcached unavailable"
         if reason is None and ticket is not None:

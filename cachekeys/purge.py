@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from cachekeys.conf import get_config, key_rules
+from cachekeys.conf import get_config
 from cachekeys.keys import url_key
 from cachekeys.models import CachedPage, PageTag, PurgeEvent
 from cachekeys.records import ALL, page_tag, record_purge
@@ -65,7 +65,7 @@ def _recorded_keys(tags: set[str]) -> set[str]:
 
 def purge_urls(urls: Iterable[str]) -> PurgeReport:
     """Purge the pages at absolute ``urls``, whether or not they were recorded."""
-    rules = key_rules(get_config())
+    rules = get_config().key_rules
     return purge_tags(set(), keys={url_key(url, rules.key_prefix, rules.tracking) for url in urls})
 
 

@@ -1,7 +1,14 @@
+import io
+from pathlib import Path
+
+import pytest
 from django.core.checks import Error
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from cachekeys.checks import check_settings
+from cachekeys.options import BY_NAME, SETTINGS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -70,3 +77,67 @@ class TestChecks:
     @override_settings(CACHEKEYS={"TIMEOUT": 60 * 60 * 24 * 31})
     def test_timeout_over_30_days_warns(self):
         assert ids(check_settings()) == ["cachekeys.W001"]
+
+
+class TestEveryBadValueIsACheck:
+    """Each value a parser refuses is one Error with its setting's id and hint, never a traceback."""
+
+    @pytest.mark.parametrize(
+        ("cachekeys", "expected"),
+        [
+            ({"TIMEOUT": "abc"}, Error("CACHEKEYS['TIMEOUT'] is 'abc', not a whole number at least 1.",
+                                       hint="E.g. 300 (seconds).", id="cachekeys.E010")),
+            ({"SERVERS": "127.0.0.1:11211"},
+             Error("CACHEKEYS['SERVERS'] is '127.0.0.1:11211', not a list of strings.",
+                   hint='Write each node as host:port in a list, e.g. ["127.0.0.1:11211"].',
+                   id="cachekeys.E004")),
+            ({"CONTENT_TYPES": "^/feed/"},
+             Error("CACHEKEYS['CONTENT_TYPES'] is '^/feed/', not a list of [regex, content type] pairs.",
+                   hint=BY_NAME["CONTENT_TYPES"].hint, id="cachekeys.E007")),
+            ({"CONTENT_TYPES": [["^/feed/"]]},
+             Error("CACHEKEYS['CONTENT_TYPES'] entry ['^/feed/'] is not a [regex, content type] pair.",
+                   hint=BY_NAME["CONTENT_TYPES"].hint, id="cachekeys.E007")),
+            ({"JITTER": 2}, Error("CACHEKEYS['JITTER'] is 2, not a number at least 0 and at most 0.9.",
+                                  hint="E.g. 0.1: up to 10 % shorter.", id="cachekeys.E010")),
+            ({"STORE_BY_DEFAULT": "no"}, Error("CACHEKEYS['STORE_BY_DEFAULT'] is 'no', not True or False.",
+                                               hint="True or False.", id="cachekeys.E010")),
+            ({"TRACKING_PARAMS": ["utm_*", "a b"]},
+             Error("CACHEKEYS['TRACKING_PARAMS'] holds ['a b']; Nginx compares raw names.",
+                   hint="Use names of A-Z a-z 0-9 _ . - only, or a prefix ending in *.", id="cachekeys.E009")),
+            ({"NGINX_PURGE_URLS": "http://10.0.0.5/_cachekeys/purge"},
+             Error("CACHEKEYS['NGINX_PURGE_URLS'] is 'http://10.0.0.5/_cachekeys/purge', not a list of strings.",
+                   hint="Name each Nginx by the address the app servers reach it at.", id="cachekeys.E021")),
+        ],
+    )
+    def test_exact_output(self, cachekeys, expected):
+        with override_settings(CACHEKEYS=cachekeys):
+            assert check_settings() == [expected]
+
+    @override_settings(CACHEKEYS=["SERVERS"])
+    def test_not_a_dict(self):
+        assert check_settings() == [Error("CACHEKEYS is list, not a dict.",
+                                          hint="See the CACHEKEYS table in cachekeys/README.md.",
+                                          id="cachekeys.E000")]
+
+    @override_settings(CACHEKEYS={"TIMEOUT": "abc", "GZIP_LEVEL": 12, "SERVERS": "x"})
+    def test_manage_py_check_names_them_all_without_a_traceback(self):
+        out = io.StringIO()
+        with pytest.raises(SystemCheckError) as raised:
+            call_command("check", stdout=out, stderr=out)
+        text = str(raised.value)
+        for check_id in ("cachekeys.E004", "cachekeys.E010"):
+            assert check_id in text
+        assert "GZIP_LEVEL" in text and "TIMEOUT" in text and "Traceback" not in text
+
+    def test_every_setting_is_declared_once_with_an_id_and_hint(self):
+        assert len(BY_NAME) == len(SETTINGS)
+        for setting in SETTINGS:
+            assert setting.check_id.startswith("cachekeys.E") and setting.hint and setting.doc
+            assert setting.parse(setting.default) is not None or setting.default is None
+
+
+def test_the_readme_documents_every_setting_and_check_id():
+    text = (Path(__file__).resolve().parents[2] / "cachekeys" / "README.md").read_text()
+    for setting in SETTINGS:
+        assert f"`{setting.name}`" in text, setting.name
+        assert f"`{setting.check_id}`" in text, setting.check_id

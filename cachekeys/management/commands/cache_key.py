@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cachekeys.conf import get_config, key_rules
+from cachekeys.conf import get_config
 from cachekeys.keys import url_key
 
 
@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("url", nargs="+", help="absolute URL, e.g. http://example.com/posts/x/?page=2")
 
     def handle(self, *args, **options) -> None:
-        rules = key_rules(get_config())
+        rules = get_config().key_rules
         for url in options["url"]:
             try:
                 key = url_key(url, rules.key_prefix, rules.tracking)
