@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from blog import surrogates
 from blog.models import Category, Post, PostQuerySet, Tag
+from cachekeys.canonical import declare_canonical
 from cachekeys.dependencies import depends_on
 
 
@@ -75,12 +76,14 @@ def filtered_posts(category: str | None = None, tag: str | None = None) -> PostQ
         found = Category.objects.filter(slug=category).first()
         if found is None:
             depends_on(surrogates.ALL_CATEGORIES)
+            declare_canonical(None)  # a filter naming nothing: one item per junk slug otherwise
             return posts.none()
         posts = posts_in_category(found)
     if tag is not None:
         found_tag = Tag.objects.filter(slug=tag).first()
         if found_tag is None:
             depends_on(surrogates.ALL_TAGS)
+            declare_canonical(None)
             return posts.none()
         posts = posts_with_tag(found_tag, among=posts)
     return posts

@@ -20,6 +20,7 @@ from django.template import loader
 
 from blog import queries
 from blog.site import display_name
+from cachekeys.canonical import canonical_path, declare_canonical
 
 POSTS_PER_PAGE = 10
 # Strict on purpose: int() would also accept "01", " 1" and "+1", each a distinct cache key.
@@ -33,6 +34,8 @@ def paginate(request: HttpRequest, posts: QuerySet) -> Page:
     raw = request.GET.get("page", "1")
     if not _PAGE_NUMBER.fullmatch(raw):
         raise Http404("The page number must be a positive whole number.")
+    if raw == "1" and "page" in request.GET:
+        declare_canonical(canonical_path(request))  # the pages link to page 1 without ?page=
     try:
         return Paginator(posts, POSTS_PER_PAGE).page(int(raw))
     except EmptyPage as error:

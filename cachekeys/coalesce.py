@@ -20,7 +20,8 @@ already seen:
     the readers Nginx had already sent on before the page landed.
 ``unstored <seq>``
     That render's page was not stored (a 404, too large, purged during its render):
-    readers render their own at once instead of queueing behind one another.
+    readers render their own at once instead of queueing behind one another. Kept only
+    ``CLAIM_SECONDS``: junk URLs each leave one, and they must not pile up in memcached.
 
 A waiter serves the page only if the claim vouches for those very bytes and its render's
 ticket is no older than the waiter's (:func:`next_step`). Anything else (memcached down,
@@ -256,7 +257,8 @@ class Coalescer:
             claim = Claim(State.STORED, sequence, body_digest(stored_body))
         try:
             self._on_node(key, "set", claim_key(key), claim.encode(),
-                          expire=VERDICT_SECONDS, noreply=False)
+                          expire=VERDICT_SECONDS if stored_body is not None else self.claim_seconds,
+                          noreply=False)
         except NodeUnavailable:
             pass  # the claim expires on its own; waiters render after it
 

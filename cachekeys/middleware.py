@@ -18,8 +18,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponsePermanentRedirect, QueryDict
 
+from cachekeys.canonical import canonical_uri, declaring, with_tracking
 from cachekeys.coalesce import Coalescer, coalescible
 from cachekeys.conf import Config, get_config
 from cachekeys.decorators import STORE_ATTRIBUTE
@@ -61,12 +62,14 @@ def hide_tracking(request: HttpRequest, tracking: TrackingParams) -> None:
         request.GET = QueryDict(kept.encode("latin-1"))  # WSGI strings carry raw bytes as latin-1
 
 
-def exchange_from(request: HttpRequest, looked: Lookup, response: HttpResponseBase) -> Exchange:
+def exchange_from(request: HttpRequest, looked: Lookup, response: HttpResponseBase,
+                  declared: list[str | None] = ()) -> Exchange:
     meta = request.META
     choice = getattr(response, STORE_ATTRIBUTE, None)
     return Exchange(
         lookup=looked,
         path=request.path,
+        canonical_uri=(declared[-1] if declared else canonical_uri(request)) if looked.looked_up else None,
         has_session_cookie=settings.SESSION_COOKIE_NAME in request.COOKIES,
         has_authorization="HTTP_AUTHORIZATION" in meta,
         csrf_token_used="CSRF_COOKIE_NEEDS_UPDATE" in meta,
@@ -131,9 +134,14 @@ class PageCacheMiddleware:
     def render(self, request: HttpRequest, looked: Lookup, ticket: RenderTicket | None, config: Config,
                store: bool = True) -> tuple[HttpResponseBase, bool]:
         """Render the page and store it if the rules allow; return it and whether it was."""
-        with collecting() as tags:
+        with collecting() as tags, declaring() as declared:
             response = self.get_response(request)
-        reason = refusal(exchange_from(request, looked, response), config.store_rules)
+        exchange = exchange_from(request, looked, response, declared)
+        reason = refusal(exchange, config.store_rules)
+        if reason == "not canonical" and response.status_code == 200 and exchange.canonical_uri:
+            # Send the reader (and search engines) to the one spelling that is stored.
+            location = with_tracking(exchange.canonical_uri, looked.request_uri, config.key_rules.tracking)
+            response = HttpResponsePermanentRedirect(location)
         if reason is None and not store:
             reason = "memcached unavailable"
         if reason is None and ticket is not None:

@@ -24,6 +24,7 @@ class Exchange:
 
     lookup: Lookup  # what Nginx looked up, and whether Django's key agrees
     path: str
+    canonical_uri: str | None  # the spelling the site links to (cachekeys.canonical)
     has_session_cookie: bool
     has_authorization: bool
     csrf_token_used: bool
@@ -75,6 +76,8 @@ def refusal(exchange: Exchange, rules: Rules) -> str | None:
         return "key disagrees with nginx"  # store at Nginx's exact key, or not at all
     if not query_is_allowed(looked.key_uri, rules.query_params):
         return "query string"
+    if e.canonical_uri != looked.key_uri:
+        return "not canonical"  # one item per spelling would let junk evict real pages
     if _fold(e.content_type) != _fold(looked.content_type):
         return "content type"  # Nginx would label the hit differently
     return None

@@ -22,6 +22,7 @@ from tastypie.resources import ModelResource
 from tastypie.serializers import Serializer
 
 from blog.api.query import check_params, parse_count
+from cachekeys.canonical import declare_canonical
 
 JSON = "application/json"
 DEFAULT_LIMIT = 20
@@ -73,6 +74,16 @@ class StrictPaginator(Paginator):
     def get_offset(self) -> int:
         raw = self.request_data.get("offset")
         return 0 if raw is None else parse_count("offset", raw)
+
+    def page(self) -> dict:
+        output = super().page()
+        meta = output["meta"]
+        raw_limit = self.request_data.get("limit")
+        if raw_limit is not None and raw_limit != str(meta["limit"]):
+            declare_canonical(None)  # limit=0 or over the cap: the same answer as limit=MAX
+        if meta["offset"] and meta["offset"] >= meta["total_count"]:
+            declare_canonical(None)  # past the end: nothing links here, and each offset would be an item
+        return output
 
     def get_previous(self, limit: int, offset: int) -> str | None:
         # TastyPie gives none when offset < limit, though the first items are before it.

@@ -24,8 +24,10 @@ def exchange(**changes) -> Exchange:
     host = changes.pop("host", "site.test")
     method = changes.pop("method", "GET")
     key = changes.pop("nginx_key", page_key(host, uri or "/", "p:"))
+    looked = lookup(method, host, uri, key, KEY_RULES)
+    canonical = changes.pop("canonical_uri", looked.key_uri)
     base = Exchange(
-        lookup=lookup(method, host, uri, key, KEY_RULES),
+        lookup=looked, canonical_uri=canonical,
         path=(uri or "/").split("?")[0], has_session_cookie=False, has_authorization=False,
         csrf_token_used=False, opted_out=False, opted_in=False, status=200, streaming=False,
         content_type="text/html; charset=utf-8", sets_cookie=False, cache_control="", vary="",
@@ -59,6 +61,7 @@ class TestRefusal:
             ({"request_uri": None, "path": "/"}, "not looked up by nginx"),
             ({"nginx_key": "0" * 32}, "key disagrees with nginx"),
             ({"content_type": "application/json"}, "content type"),
+            ({"canonical_uri": "/posts/a/?page=3"}, "not canonical"),
         ],
     )
     def test_refuses(self, changes, reason):
