@@ -15,8 +15,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from blog import images
-from blog.models import Category, Image, Post, Tag
+from blog import images, pages
+from blog.models import Category, Image, Page, Post, Tag
 from blog.site import SITE_NAME
 from cachekeys.admin import CachedPagesMixin
 
@@ -212,3 +212,44 @@ class ImageAdmin(CachedPagesMixin, admin.ModelAdmin):
     def sizes(self, image: Image) -> str:
         rows = [(image.file.storage.url(item["name"]), item["width"], item["format"]) for item in image.renditions]
         return format_html_join(", ", '<a href="{}">{} px {}</a>', rows) if rows else "—"
+
+
+class PageForm(forms.ModelForm):
+    class Meta:
+        model = Page
+        fields = ["title", "slug", "body", "status", "show_in_footer", "footer_order"]
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        problem = pages.slug_collision(slug)
+        if problem:
+            raise forms.ValidationError(problem, code="collision")
+        return slug
+
+
+@admin.register(Page)
+class PageAdmin(CachedPagesMixin, admin.ModelAdmin):
+    form = PageForm
+    list_display = ["title", "address", "status", "show_in_footer", "footer_order", "updated_at"]
+    list_editable = ["show_in_footer", "footer_order"]
+    list_filter = ["status", "show_in_footer"]
+    search_fields = ["title", "slug", "body"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["updated_at", "cached_pages"]
+    fieldsets = [
+        (None, {
+            "fields": ["title", "slug", "body"],
+            "description": "A page such as About or Contact, at /<slug>/. Write the body as HTML like a "
+                           "story's (photo snippets from the media library work here too).",
+        }),
+        ("Publishing", {
+            "fields": ["status", "show_in_footer", "footer_order"],
+            "description": "Only published pages are shown. Tick “Show in footer” to list the page at the "
+                           "bottom of every page of the site, sorted by footer order.",
+        }),
+        ("Page cache", {"classes": ["collapse"], "fields": ["updated_at", "cached_pages"]}),
+    ]
+
+    @admin.display(description="Address", ordering="slug")
+    def address(self, page: Page) -> str:
+        return format_html('<a href="{}">{}</a>', page.get_absolute_url(), page.get_absolute_url())

@@ -7,7 +7,8 @@ class BlogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from blog import images, invalidation
+        from blog import images, invalidation, pages
 
         invalidation.register()
         images.register()
+        pages.register()

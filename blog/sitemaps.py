@@ -71,10 +71,26 @@ class AuthorSitemap(Sitemap):
         return reverse("blog:author", kwargs={"username": item.get_username()})
 
 
+class PageSitemap(Sitemap):
+    """Published standalone pages (About, Contact)."""
+
+    changefreq = "monthly"
+    priority = 0.5
+
+    def items(self) -> QuerySet:
+        from blog import pages
+
+        return pages.public_pages().only("slug", "updated_at")
+
+    def lastmod(self, item) -> datetime.datetime:
+        return item.updated_at
+
+
 SITEMAPS: dict[str, type[Sitemap]] = {
     "home": HomeSitemap,
     "posts": PostSitemap,
     "categories": CategorySitemap,
     "tags": TagSitemap,
     "authors": AuthorSitemap,
+    "pages": PageSitemap,
 }

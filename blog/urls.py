@@ -17,4 +17,7 @@ urlpatterns = [
     path("archive/<int:year>/<int:month>/", views.archive, name="archive"),
     path("feed/", views.unpaginated(LatestPostsFeed()), name="feed"),
     path("sitemap.xml", views.unpaginated(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    # Last: a page's slug may be any address the routes above do not answer
+    # (blog.pages.slug_collision refuses the others in the admin).
+    path("<slug:slug>/", views.page, name="page"),
 ]

@@ -153,6 +153,17 @@ def archive(request: HttpRequest, year: int, month: int) -> HttpResponse:
     return render(request, "blog/post_list.html", context)
 
 
+@unpaginated
+def page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show a published standalone page (About, Contact) at ``/<slug>/``."""
+    from blog import pages
+    from blog.models import Page
+
+    depends_on(pages.page_address(slug))  # a page published here later replaces the 404
+    current = get_object_or_404(Page, slug=slug, status=Page.Status.PUBLISHED)
+    return render(request, "blog/page.html", {"page_obj": current})
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Render the friendly 404 page; the exception's text is never shown to readers."""
     body = loader.render_to_string("blog/404.html", {}, request)

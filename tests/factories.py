@@ -80,3 +80,11 @@ def make_image(width: int = 1200, height: int = 800, *, alt_text: str = "A test 
     data = fields.pop("data", None) or photo_bytes(width, height, color=(next(_counter) * 37 % 256, 60, 90))
     upload = SimpleUploadedFile(fields.pop("name", "photo.jpg"), data, content_type="image/jpeg")
     return Image.objects.create(file=upload, alt_text=alt_text, **fields)
+
+
+def make_page(title: str = "About us", slug: str | None = None, *, status: str = "published",
+              show_in_footer: bool = True, body: str = "<p>Who we are.</p>", **fields):
+    from blog.models import Page
+
+    return Page.objects.create(title=title, slug=slug or title.lower().replace(" ", "-"), status=status,
+                               show_in_footer=show_in_footer, body=body, **fields)

@@ -117,3 +117,11 @@ def photo_url(image, request=None) -> str:
 def photo_size(image) -> dict:
     """The widest size of a photo in its own format: its width and height."""
     return images.largest(image) or {"width": image.width, "height": image.height}
+
+
+@register.inclusion_tag("blog/includes/footer_pages.html")
+def footer_pages() -> dict:
+    """Render the footer's links to standalone pages (About, Contact): on every page."""
+    from blog import pages
+
+    return {"pages": pages.footer_pages()}

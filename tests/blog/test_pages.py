@@ -1,0 +1,111 @@
+"""Standalone pages: served at /<slug>/, listed in the footer, refused where the site has a URL."""
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from blog import pages
+from blog.models import Page
+from tests.factories import make_page, make_post
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("ed", "ed@example.com", "pw-unused"))
+    return client
+
+
+def page_form(**overrides) -> dict:
+    data = {"title": "Contact", "slug": "contact", "body": "<p>Write to us.</p>", "status": "published",
+            "show_in_footer": "on", "footer_order": "0"}
+    data.update(overrides)
+    return data
+
+
+class TestPageView:
+    def test_published_page_at_its_slug_and_in_every_footer(self, client):
+        make_page("About us", "about", body="<p>We <script>x</script>write.</p>")
+        make_post("A story", slug="a-story")
+        page = client.get("/about/")
+        assertContains(page, "<h1 class=\"post-title\">About us</h1>", html=False)
+        assertNotContains(page, "<script>x")
+        for url in ["/", "/posts/a-story/", "/about/"]:
+            assertContains(client.get(url), '<a href="/about/">About us</a>')
+
+    def test_drafts_and_unknown_slugs_are_404(self, client):
+        make_page("Secret", "secret", status="draft")
+        assert client.get("/secret/").status_code == 404
+        assert client.get("/nothing-here/").status_code == 404
+        assert client.get("/about/?page=2").status_code == 404
+
+    def test_footer_lists_only_pages_marked_for_it_in_order(self, client):
+        make_page("Zeta", "zeta", footer_order=1)
+        make_page("Alpha", "alpha", footer_order=2)
+        make_page("Hidden", "hidden", show_in_footer=False)
+        body = client.get("/").content.decode()
+        assert body.index(">Zeta<") < body.index(">Alpha<") and ">Hidden<" not in body
+
+    def test_sitemap_lists_published_pages(self, client):
+        make_page("About us", "about")
+        make_page("Draft", "draft-page", status="draft")
+        sitemap = client.get("/sitemap.xml").content.decode()
+        assert "/about/</loc>" in sitemap and "draft-page" not in sitemap
+
+
+class TestCollisions:
+    @pytest.mark.parametrize("slug", ["admin", "api", "feed", "posts", "category", "static", "media",
+                                      "_fragments", "Feed"])
+    def test_a_site_address_is_refused(self, slug):
+        assert pages.slug_collision(slug)
+
+    @pytest.mark.parametrize("slug", ["about", "contact", "feeds", "postscript"])
+    def test_free_addresses_are_accepted(self, slug):
+        assert pages.slug_collision(slug) is None
+
+    def test_the_admin_form_says_why(self, staff_client):
+        answer = staff_client.post(reverse("admin:blog_page_add"), page_form(slug="feed"))
+        assertContains(answer, "/feed/ is already an address of the site")
+        assert not Page.objects.exists()
+        answer = staff_client.post(reverse("admin:blog_page_add"), page_form())
+        assert answer.status_code == 302 and Page.objects.get().slug == "contact"
+
+
+@pytest.mark.django_db(transaction=True)
+class TestPurges:
+    def purged(self, work) -> list[set[str]]:
+        calls: list[set[str]] = []
+        with mock.patch("cachekeys.tracking.purge_tags", side_effect=lambda tags: calls.append(set(tags))):
+            work()
+        return calls
+
+    def test_body_edit_reaches_only_the_page(self):
+        page = make_page("About us", "about")
+        page.body = "<p>New words.</p>"
+        [tags] = self.purged(page.save)
+        assert tags == {f"blog.page:{page.pk}"}
+
+    def test_footer_changes_reach_every_page(self):
+        page = make_page("About us", "about", show_in_footer=False)
+        page.show_in_footer = True
+        [tags] = self.purged(page.save)
+        assert pages.FOOTER_PAGES in tags
+        page.title = "About"
+        [tags] = self.purged(page.save)
+        assert pages.FOOTER_PAGES in tags
+
+    def test_publishing_reaches_its_address_and_the_sitemap(self):
+        page = make_page("Contact", "contact", status="draft", show_in_footer=False)
+        page.status = Page.Status.PUBLISHED
+        [tags] = self.purged(transaction.atomic()(page.save))
+        assert {pages.ALL_PAGES, pages.page_address("contact")} <= tags
+
+    def test_draft_edits_purge_nothing(self):
+        page = make_page("Draft", "draft", status="draft")
+        page.body = "<p>still</p>"
+        assert self.purged(page.save) == []
