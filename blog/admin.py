@@ -14,9 +14,10 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from blog import images, pages
-from blog.models import Category, Image, Page, Post, Tag
+from blog.models import Category, Comment, Image, Page, Post, Tag
 from blog.site import SITE_NAME
 from cachekeys.admin import CachedPagesMixin
 
@@ -253,3 +254,58 @@ class PageAdmin(CachedPagesMixin, admin.ModelAdmin):
     @admin.display(description="Address", ordering="slug")
     def address(self, page: Page) -> str:
         return format_html('<a href="{}">{}</a>', page.get_absolute_url(), page.get_absolute_url())
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """The moderation queue: new comments wait here until an editor approves them."""
+
+    list_display = ["author_name", "short_body", "post", "status", "created_at", "ip"]
+    list_display_links = ["author_name", "short_body"]
+    list_filter = ["status", "created_at"]
+    # Counts beside each filter: how many wait, how many are spam.
+    show_facets = admin.ShowFacets.ALWAYS
+    list_select_related = ["post"]
+    search_fields = ["author_name", "author_email", "body", "ip", "post__title"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["post", "parent"]
+    readonly_fields = ["created_at", "ip", "shown_as"]
+    fields = ["status", "post", "parent", "author_name", "author_email", "author_url", "body", "shown_as",
+              "created_at", "ip"]
+    actions = ["approve", "mark_spam", "mark_pending"]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        waiting = Comment.objects.filter(status=Comment.Status.PENDING).count()
+        extra_context = {**(extra_context or {}), "title": f"Comments: {waiting} awaiting moderation"}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="Comment")
+    def short_body(self, comment: Comment) -> str:
+        text = " ".join(comment.body.split())
+        return text[:90] + ("…" if len(text) > 90 else "")
+
+    @admin.display(description="As readers see it")
+    def shown_as(self, comment: Comment) -> str:
+        return format_html("<div>{}</div>", mark_safe(comment.body_html)) if comment.pk else "—"
+
+    def _set(self, request: HttpRequest, queryset: QuerySet, status: str, verb: str) -> None:
+        # One save per comment: save() sends the signals that purge the pages showing it.
+        count = 0
+        with transaction.atomic():
+            for comment in queryset.exclude(status=status):
+                comment.status = status
+                comment.save(update_fields=["status"])
+                count += 1
+        self.message_user(request, f"{verb} {count} comment{'s' if count != 1 else ''}.", messages.SUCCESS)
+
+    @admin.action(description="Approve selected comments (show them under the post)", permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set(request, queryset, Comment.Status.APPROVED, "Approved")
+
+    @admin.action(description="Mark selected comments as spam (hide them)", permissions=["change"])
+    def mark_spam(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set(request, queryset, Comment.Status.SPAM, "Marked as spam:")
+
+    @admin.action(description="Put selected comments back in the queue (hide them)", permissions=["change"])
+    def mark_pending(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set(request, queryset, Comment.Status.PENDING, "Back in the queue:")

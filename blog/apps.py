@@ -7,8 +7,9 @@ class BlogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from blog import images, invalidation, pages
+        from blog import comments, images, invalidation, pages
 
         invalidation.register()
+        comments.register()
         images.register()
         pages.register()

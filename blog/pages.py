@@ -34,6 +34,14 @@ def footer_pages() -> list:
     return list(Page.objects.filter(status=Page.Status.PUBLISHED, show_in_footer=True).only("title", "slug"))
 
 
+def public_page(slug: str):
+    """Return the published page at ``/<slug>/``, or None (a page published there later purges the 404)."""
+    from blog.models import Page
+
+    depends_on(page_address(slug))
+    return Page.objects.filter(slug=slug, status=Page.Status.PUBLISHED).first()
+
+
 def public_pages():
     from blog.models import Page
 

@@ -10,18 +10,26 @@ from __future__ import annotations
 import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from blog import surrogates
-from blog.models import Category, Post, PostQuerySet, Tag
+from blog.models import Category, Comment, Post, PostQuerySet, Tag
 from cachekeys.canonical import declare_canonical
 from cachekeys.dependencies import depends_on
 
 
 def public_posts() -> PostQuerySet:
-    """Return the public posts, newest first, with what a post card shows joined in."""
-    return Post.objects.public().select_related("author", "category", "cover")
+    """Return the public posts, newest first, with what a post card shows joined in.
+
+    ``comment_count`` is the approved comments a card counts (approving one purges the
+    pages showing the post: ``blog.comments.comment_tags``).
+    """
+    approved = (Comment.objects.filter(post=OuterRef("pk"), status=Comment.Status.APPROVED)
+                .order_by().values("post").annotate(n=Count("pk")).values("n"))
+    return (Post.objects.public().select_related("author", "category", "cover")
+            .annotate(comment_count=Coalesce(Subquery(approved), 0)))
 
 
 # How many items each shared list shows: the sidebar and the fingerprint that decides

@@ -17,8 +17,10 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import render
 from django.template import loader
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
-from blog import queries
+from blog import comments, queries
 from blog.site import display_name
 from cachekeys.canonical import canonical_path, declare_canonical
 
@@ -67,22 +69,42 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "blog/home.html", context)
 
 
+@csrf_exempt  # the cached page carries no token (see blog.comments)
+@require_http_methods(["GET", "HEAD", "POST"])
 @unpaginated
 def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """Show one public post; a draft or a scheduled post is a 404 like a missing one."""
+    """Show one public post; a draft or a scheduled post is a 404 like a missing one.
+
+    A POST is the comment form sent without JavaScript: the answer (never stored, as no
+    POST is) is the page with the reader's own comment shown as awaiting moderation, or
+    the form with its errors.
+    """
     post = queries.public_post(slug)
     if post is None:
         raise Http404("No public post has this address.")
+    context = {"comment_form": None, "submitted": None}
+    status = 200
+    if request.method == "POST":
+        outcome = comments.submit(request, post, request.POST)
+        if outcome.ok:
+            context["submitted"] = outcome.comment or "bot"
+        else:
+            context["comment_form"] = comments.CommentForm(request.POST, post=post)
+            context["comment_errors"] = outcome.errors
+            status = 429 if outcome.limited else 400
     newer, older = queries.adjacent_posts(post)
-    context = {
+    context |= {
+        "thread": (thread := comments.approved_thread(post)),
+        "comment_count": comments.count_of(thread),
         "post": post,
         "breadcrumbs": post.category.trail() if post.category else [],
         "related": queries.related_posts(post),
         "newer": newer,
         "older": older,
         "nav_active": post.category.root().slug if post.category else "",
+        "comment_limits": {"length": comments.MAX_LENGTH, "links": comments.MAX_LINKS},
     }
-    return render(request, "blog/post_detail.html", context)
+    return render(request, "blog/post_detail.html", context, status=status)
 
 
 def category(request: HttpRequest, slug: str) -> HttpResponse:
@@ -157,10 +179,10 @@ def archive(request: HttpRequest, year: int, month: int) -> HttpResponse:
 def page(request: HttpRequest, slug: str) -> HttpResponse:
     """Show a published standalone page (About, Contact) at ``/<slug>/``."""
     from blog import pages
-    from blog.models import Page
 
-    depends_on(pages.page_address(slug))  # a page published here later replaces the 404
-    current = get_object_or_404(Page, slug=slug, status=Page.Status.PUBLISHED)
+    current = pages.public_page(slug)
+    if current is None:
+        raise Http404("No page has this address.")
     return render(request, "blog/page.html", {"page_obj": current})
 
 

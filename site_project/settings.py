@@ -5,7 +5,10 @@ stops start-up with an error that names it.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
 
 from site_project.env import (
     env, read_bool, read_database, read_list, read_positive_int, read_secret_key, read_servers,
@@ -38,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.syndication",
+    "django_ratelimit",
     "cachekeys",
     "blog",
     "lettuce",
@@ -140,10 +144,29 @@ CACHEKEYS = {
     # The API's paging and filters (blog/api/) are part of a cacheable URL; nothing else is.
     "QUERY_PARAMS": ["page", "limit", "offset", "category", "tag"],
     # /api/v1/me/ answers per visitor: Nginx must never look it up, Django never store it.
-    "BYPASS_PREFIXES": ["/admin/", "/api/v1/me/"],
+    # So do comment submissions and an author's question about their own comment.
+    "BYPASS_PREFIXES": ["/admin/", "/api/v1/me/", "/api/v1/comment/"],
     # A post scheduled to appear shortens every page's life to its publication time.
     "EXPIRY_CAP": "blog.invalidation.seconds_until_next_publication",
 }
+
+# Comments' per-address rate limit (blog.comments) counts in memcached, shared by every app
+# server. A memcached outage lets comments through (they still wait for moderation).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+        "LOCATION": MEMCACHED_SERVERS,
+        "KEY_PREFIX": "ratelimit",
+        "OPTIONS": {"connect_timeout": 0.25, "timeout": 0.25, "ignore_exc": True},
+    },
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_FAIL_OPEN = True
+# Comments one address may send: "COUNT/PERIOD", the period in s, m, h or d ("5/10m").
+COMMENT_RATE = env.str("COMMENT_RATE", default="5/10m")
+if not re.fullmatch(r"[1-9][0-9]*/[1-9]?[0-9]*[smhd]", COMMENT_RATE):
+    raise ImproperlyConfigured(f"COMMENT_RATE must be COUNT/PERIOD such as 5/10m, got {COMMENT_RATE!r}.")
 
 LOGGING = {
     "version": 1,

@@ -34,6 +34,7 @@ def app_env(stack: Stack) -> dict[str, str]:
         "MEMCACHED_SERVERS": ",".join(stack.memcached_servers),
         "STATIC_ROOT": str(stack.static_root),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "TEST_RATELIMIT_MEMCACHED": "1",
         "DEBUG": "0",
     }
 

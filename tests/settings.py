@@ -20,3 +20,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         or os.path.join(tempfile.gettempdir(), f"magazine-test-{os.getpid()}.sqlite3"),
     }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test users
+
+# The test process counts comments per address in its own memory (a shared memcached
+# would carry counts between runs); app servers the integration tests start use their
+# stack's memcached, as production does (tests.conftest.app_env).
+if not os.environ.get("TEST_RATELIMIT_MEMCACHED"):
+    from site_project.settings import CACHES  # noqa: E402
+
+    CACHES = {**CACHES, "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                      "LOCATION": "ratelimit"}}
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]

@@ -125,3 +125,14 @@ def footer_pages() -> dict:
     from blog import pages
 
     return {"pages": pages.footer_pages()}
+
+
+@register.simple_tag
+def comment_count(post) -> str:
+    """Print a card's "N comments" (empty for none), tagging the page with that count."""
+    from blog import comments
+    from cachekeys.dependencies import depends_on
+
+    depends_on(comments.count_of_post(post.pk))
+    count = getattr(post, "comment_count", 0)
+    return f"{count} comment{'s' if count != 1 else ''}" if count else ""

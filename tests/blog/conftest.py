@@ -39,3 +39,11 @@ def media(settings, tmp_path):
     """An empty MEDIA_ROOT of the test's own."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     return tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with no comments counted against its address."""
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()
