@@ -139,6 +139,14 @@ class Post(models.Model):
         "password-protected", default=False,
         help_text="It had a password in WordPress: kept out of every public page while ticked.",
     )
+    wordpress_cover_id = models.PositiveBigIntegerField(
+        null=True, blank=True, editable=False,
+        help_text="WordPress's featured image (_thumbnail_id): the cover once that photo is imported.",
+    )
+    wordpress_media_pending = models.BooleanField(
+        default=False, editable=False, db_index=True,
+        help_text="Its body or cover still points at a WordPress file not imported yet.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -218,6 +226,10 @@ class Image(models.Model):
         on_delete=models.SET_NULL, related_name="images",
     )
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+    wordpress_id = models.PositiveBigIntegerField(
+        null=True, blank=True, unique=True, editable=False,
+        help_text="The attachment's id in the WordPress export it was imported from.",
+    )
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]
@@ -272,6 +284,15 @@ class Page(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     show_in_footer = models.BooleanField(default=False, help_text="List this page in the footer of every page.")
     footer_order = models.PositiveSmallIntegerField(default=0, help_text="Footer links are sorted by this number, then title.")
+    wordpress_id = models.PositiveBigIntegerField(
+        null=True, blank=True, unique=True, editable=False,
+        help_text="The page's id in the WordPress export it was imported from.",
+    )
+    wordpress_status = models.CharField(max_length=20, blank=True, editable=False,
+                                        help_text="Its status in WordPress; a password-protected page is 'protected'.")
+    wordpress_parent_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False,
+                                                         help_text="The WordPress id of its parent page.")
+    wordpress_media_pending = models.BooleanField(default=False, editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -318,6 +339,10 @@ class Comment(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True, unpack_ipv4=True)
     # sha256 of the secret only the comment's author holds (so they alone see it pending).
     author_key = models.CharField(max_length=64, editable=False, blank=True, default="")
+    wordpress_id = models.PositiveBigIntegerField(
+        null=True, blank=True, unique=True, editable=False,
+        help_text="The comment's id in the WordPress export it was imported from.",
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

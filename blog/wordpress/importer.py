@@ -1,20 +1,28 @@
-"""Import a WordPress export into the blog, one cluster of posts at a time.
+"""Import a WordPress export into the site, one cluster of items at a time.
 
-An import runs in two phases:
+An import runs in four phases:
 
 1. **Scan** (no database): stream the whole file through ``parser.read_export``,
-   which validates it end to end, keep the authors, categories and tags (a site has
-   few of those), and spool this cluster's posts to a temporary file. A bad file -
-   truncated, not XML, not WXR, entity tricks - stops here, before anything is written.
-2. **Write** (one transaction): upsert the authors, categories and tags, then every
-   spooled post keyed by its WordPress id, and commit. The cache is purged once, after
-   the commit, for every post that was created or changed.
+   which validates it end to end; keep the authors, terms, and a small index of every
+   page and photo attachment (galleries, page paths and image links need them whatever
+   cluster they are in), and spool this cluster's posts, pages and attachments to a
+   temporary file. A bad file - truncated, not XML, not WXR, entity tricks - stops
+   here, before anything is written.
+2. **Prepare** (no database): turn each spooled item into field values - the costly
+   HTML work (``formatting.render``, sanitising) - so clusters do it in parallel.
+3. **Fetch** (no lock): copy this cluster's photo attachments from ``--uploads`` or
+   download them, a few at a time, and store them with their sizes (``media``).
+4. **Write** (one transaction): upsert authors, terms, photos, pages, posts with their
+   categories, tags, cover and comments, and the old addresses; point bodies at the
+   imported photos; commit; purge the cache once.
 
-Clusters slice the posts by WordPress id (``blog.clusters.Cluster``), so N imports
-``--cluster=1/N`` ... ``--cluster=N/N`` import each post exactly once, and they may run
-at the same time: scans run in parallel, and upserts are race-safe (``INSERT ... ON
-CONFLICT DO NOTHING`` then read back). SQLite has one writer at a time, so a cluster
-takes the write lock when its write phase starts and waits for it as long as needed.
+Clusters slice the items by WordPress id (``blog.clusters.Cluster``), so N imports
+``--cluster=1/N`` ... ``--cluster=N/N`` import each item exactly once, and they may run
+at the same time: upserts are race-safe (``INSERT ... ON CONFLICT DO NOTHING`` then read
+back). A body pointing at a photo another cluster imports is marked and fixed by
+whichever cluster writes after that photo exists. SQLite has one writer at a time, so a
+cluster waits for the write lock up to ``LOCK_PATIENCE`` (retrying past the
+connection's own timeout). ``dry_run`` does all of it but fetching and rolls back.
 """
 from __future__ import annotations
 
@@ -24,87 +32,59 @@ import pickle
 import re
 import tempfile
 import time
-import zlib
-from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone as dt_timezone
-from email.utils import parsedate_to_datetime
-from urllib.parse import unquote
+from datetime import datetime
+from pathlib import Path
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
-from django.db import IntegrityError, OperationalError, connections, router, transaction
-from django.utils import timezone
-from django.utils.text import slugify
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import OperationalError, connections, router, transaction
 
 from blog import invalidation
 from blog.clusters import Cluster
-from blog.html import plain_text, sanitize, summarize
+from blog.html import plain_text, sanitize
 from blog.models import Category, Post, Tag
-from blog.wordpress.parser import Author, Item, Term, read_export
+from blog.wordpress import formatting, media, writers
+from blog.wordpress.formatting import Attachment, Context
+from blog.wordpress.parser import Author, Item, SiteLink, Term, read_export
+from blog.wordpress.report import ImportReport
+from blog.wordpress.writers import (
+    FALLBACK_LOGIN, PreparedAttachment, PreparedComment, PreparedPage, PreparedPost,
+    base_slug, published_at,
+)
 from cachekeys.tracking import tracker
 
 logger = logging.getLogger("blog.wordpress")
 
-BATCH = 500  # posts read back from the spool and looked up per query
 # SQLite lets one connection write at a time; each wait is bounded by the connection's
 # own timeout (20 s in settings), and a cluster keeps retrying up to this long.
 LOCK_PATIENCE = 60 * 60.0
-FALLBACK_LOGIN = "wordpress"  # the author of items whose dc:creator is empty
-ZERO_DATE = "0000-00-00 00:00:00"  # WordPress's "no date", e.g. an unscheduled draft's GMT date
-MAX_SLUG = Post._meta.get_field("slug").max_length
+IMPORTED_TYPES = ("post", "page", "attachment")
+KIND_OF = {"post": "posts", "page": "pages", "attachment": "attachments"}
+# Why the other item types are left out (the report says so).
+SKIP_REASONS = {
+    "revision": "an older revision of a post",
+    "nav_menu_item": "menus are not imported",
+    "custom_css": "theme styles are not imported",
+    "customize_changeset": "theme settings are not imported",
+    "oembed_cache": "WordPress's embed cache",
+    "wp_block": "reusable blocks are not imported",
+    "wp_template": "theme templates are not imported",
+    "wp_template_part": "theme templates are not imported",
+    "wp_global_styles": "theme styles are not imported",
+    "wp_navigation": "menus are not imported",
+    "user_request": "privacy requests are not imported",
+}
+# An empty or unknown status is held for moderation: never shown unless an editor says so.
+COMMENT_STATUS = {"1": "approved", "approve": "approved", "0": "pending", "hold": "pending", "": "pending",
+                  "spam": "spam"}
 MAX_TITLE = Post._meta.get_field("title").max_length
-MAX_TERM = Tag._meta.get_field("slug").max_length
 
 
-class ImportFailure(Exception):
-    """The import stopped and nothing was committed; ``str()`` is one line."""
-
-
-@dataclass
-class ImportReport:
-    path: str
-    cluster: Cluster
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    elsewhere: int = 0  # posts that belong to other clusters
-    skipped: Counter = field(default_factory=Counter)  # post_type -> items not imported
-    authors: int = 0
-    categories: int = 0
-    tags: int = 0
-    changed_ids: list[int] = field(default_factory=list)  # pks of created and updated posts
-    read_seconds: float = 0.0  # the scan: parsing, validating, preparing the posts
-    wait_seconds: float = 0.0  # waiting for SQLite's write lock (other clusters writing)
-    purge_seconds: float = 0.0  # the cache purge after the commit
-    seconds: float = 0.0  # all of it
-
-    @property
-    def posts(self) -> int:
-        return self.created + self.updated + self.unchanged
-
-    def summary(self) -> str:
-        skipped = ", ".join(f"{count} {kind}" for kind, count in sorted(self.skipped.items()))
-        return (
-            f"{self.path} cluster {self.cluster}: {self.posts} posts "
-            f"({self.created} created, {self.updated} updated, {self.unchanged} unchanged), "
-            f"{self.elsewhere} in other clusters; {self.authors} authors, "
-            f"{self.categories} categories, {self.tags} tags; "
-            f"skipped {skipped or 'nothing'}; {self.seconds:.1f} s (read {self.read_seconds:.1f} s, "
-            f"waited {self.wait_seconds:.1f} s for the write lock, purged the cache in "
-            f"{self.purge_seconds:.1f} s)"
-        )
-
-
-@dataclass
-class _Scan:
-    """What the scan phase keeps: every term, and this cluster's posts on disk."""
-
-    authors: dict[str, Author] = field(default_factory=dict)
-    categories: dict[str, Term] = field(default_factory=dict)  # nicename -> term
-    tags: dict[str, Term] = field(default_factory=dict)
-    posts: int = 0
+def downloads_dir() -> Path:
+    """Where downloaded attachments wait for their commit (a re-run finds them there)."""
+    return Path(getattr(settings, "VAR_DIR", Path(tempfile.gettempdir()))) / "wordpress-downloads"
 
 
 def import_export(
@@ -113,51 +93,76 @@ def import_export(
     *,
     using: str | None = None,
     purge_cache: bool = True,
+    uploads: str | None = None,
+    dry_run: bool = False,
     on_scan: Callable[[int], None] | None = None,
     on_post: Callable[[int], None] | None = None,
     on_scanned: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import the posts of ``cluster`` from the export at ``path`` and return the counts.
+    """Import the items of ``cluster`` from the export at ``path`` and return the report.
 
     Raise ``parser.ExportError`` for a bad file and ``ImportFailure`` if the database
     stays locked; in both cases nothing is committed. With ``purge_cache`` (the default)
-    the created and changed posts are purged from the page cache once, after the
-    commit; without, the caller must purge. ``on_scan(bytes)``,
-    ``on_scanned(posts)`` and ``on_post(n)`` report progress.
+    what changed is purged from the page cache once, after the commit; without, the
+    caller must purge. ``uploads`` is a copy of the old ``wp-content/uploads``.
+    ``on_scan(bytes)``, ``on_scanned(items)`` and ``on_post(n)`` report progress.
     """
     started = time.monotonic()
-    report = ImportReport(path=str(path), cluster=cluster)
+    report = ImportReport(path=str(path), cluster=cluster, dry_run=dry_run)
     using = using or router.db_for_write(Post)
-    with tempfile.TemporaryFile(prefix="wordpress-import-") as spool:
-        scan = _scan(path, cluster, report, spool, on_scan)
+    with tempfile.TemporaryFile(prefix="wordpress-scan-") as raw, \
+            tempfile.TemporaryFile(prefix="wordpress-items-") as ready:
+        scan = _scan(path, cluster, report, raw, on_scan)
+        raw.seek(0)
+        _prepare_all(_unspool(raw), scan, report, ready)
         report.read_seconds = time.monotonic() - started
         if on_scanned is not None:
-            on_scanned(scan.posts)
-        spool.seek(0)
-        _write(scan, _unspool(spool), report, using, on_post, purge_cache)
+            on_scanned(scan.items)
+        fetcher = media.Fetcher(uploads, downloads_dir(), _max_upload_bytes())
+        fetched_at = time.monotonic()
+        stored = {} if dry_run else _fetch(scan, report, fetcher, using)
+        report.fetch_seconds = time.monotonic() - fetched_at
+        ready.seek(0)
+        _write(scan, ready, stored, report, using, on_post, purge_cache, dry_run)
+        if not dry_run:
+            fetcher.forget(scan.attachments[wp_id].url for wp_id in stored if wp_id in scan.attachments)
+            fetcher.clear()
     report.seconds = time.monotonic() - started
     return report
 
 
+class ImportFailure(Exception):
+    """The import stopped and nothing was committed; ``str()`` is one line."""
+
+
 # -- scan -------------------------------------------------------------------------------
+
+@dataclass
+class _Scan:
+    """What the scan keeps: every term, the pages' and photos' index, the cluster's counts."""
+
+    authors: dict[str, Author] = field(default_factory=dict)
+    categories: dict[str, Term] = field(default_factory=dict)  # nicename -> term
+    tags: dict[str, Term] = field(default_factory=dict)
+    attachments: dict[int, Attachment] = field(default_factory=dict)  # every photo of the export
+    children: dict[int, list[int]] = field(default_factory=dict)  # item id -> its photos' ids
+    pages: dict[int, tuple[str, int]] = field(default_factory=dict)  # page id -> (slug, parent)
+    site_url: str = ""  # the old blog's address (base_blog_url, else the channel's link)
+    items: int = 0  # this cluster's posts, pages and attachments
+    to_fetch: list[PreparedAttachment] = field(default_factory=list)
+    base_urls: set[str] = field(default_factory=set)
+
 
 def _scan(path, cluster: Cluster, report: ImportReport, spool, on_scan) -> _Scan:
     scan = _Scan()
     for record in read_export(path, progress=on_scan):
         if isinstance(record, Item):
-            if record.post_type != "post":
-                report.skipped[record.post_type] += 1
-            elif not cluster.contains(record.wp_id):
-                report.elsewhere += 1
-            else:
-                pickle.dump(prepare(record), spool, protocol=pickle.HIGHEST_PROTOCOL)
-                scan.posts += 1
-                # Authors and terms an item names without declaring them still get made.
-                scan.authors.setdefault(record.creator or FALLBACK_LOGIN,
-                                        Author(login=record.creator or FALLBACK_LOGIN))
-                for taxonomy, nicename, name in record.terms:
-                    known = scan.categories if taxonomy == "category" else scan.tags
-                    known.setdefault(nicename, Term(taxonomy, nicename, name))
+            _scan_item(record, cluster, scan, report, spool)
+        elif isinstance(record, SiteLink):
+            if record.url:
+                scan.base_urls.add(record.url)
+                if record.kind == "base_blog_url" or not scan.site_url:
+                    scan.site_url = record.url  # where the blog's own addresses started
         elif isinstance(record, Author):
             if record.login:
                 scan.authors[record.login] = record
@@ -168,38 +173,232 @@ def _scan(path, cluster: Cluster, report: ImportReport, spool, on_scan) -> _Scan
     return scan
 
 
-def _unspool(spool) -> Iterator[_Post]:
+def _scan_item(item: Item, cluster: Cluster, scan: _Scan, report: ImportReport, spool) -> None:
+    kind = item.post_type
+    if kind == "attachment" and media.is_image_url(item.attachment_url):
+        scan.attachments[item.wp_id] = Attachment(
+            wp_id=item.wp_id, url=item.attachment_url, parent=item.parent, menu_order=item.menu_order,
+            alt=plain_text(item.meta.get("_wp_attachment_image_alt", "")),
+            caption=plain_text(formatting.strip_shortcodes(item.excerpt)),
+        )
+        scan.children.setdefault(item.parent, []).append(item.wp_id)
+    elif kind == "page":
+        scan.pages[item.wp_id] = (base_slug(item), item.parent)
+    if kind not in IMPORTED_TYPES:
+        reason = SKIP_REASONS.get(kind, f"items of type {kind!r} are not imported")
+        report.skip(kind if kind.endswith("s") else kind + "s", reason)
+        return
+    if not cluster.contains(item.wp_id):
+        report.elsewhere += 1
+        return
+    if kind == "attachment" and item.wp_id not in scan.attachments:
+        report.skip("attachments", "not a photo (only JPEG, PNG, GIF and WebP files are imported)")
+        return
+    pickle.dump(item, spool, protocol=pickle.HIGHEST_PROTOCOL)
+    scan.items += 1
+    # Authors and terms an item names without declaring them still get made.
+    creator = item.creator or FALLBACK_LOGIN
+    scan.authors.setdefault(creator, Author(login=creator))
+    if kind == "post":
+        for taxonomy, nicename, name in item.terms:
+            known = scan.categories if taxonomy == "category" else scan.tags
+            known.setdefault(nicename, Term(taxonomy, nicename, name))
+
+
+def _unspool(spool) -> Iterator:
     while True:
         try:
-            yield pickle.load(spool)  # our own temporary file, written above
+            yield pickle.load(spool)  # our own temporary file, written by this import
         except EOFError:
             return
 
 
+# -- prepare ----------------------------------------------------------------------------
+
+def _prepare_all(items: Iterable[Item], scan: _Scan, report: ImportReport, out) -> None:
+    for item in items:
+        if item.post_type == "attachment":
+            scan.to_fetch.append(prepare_attachment(item))
+            continue
+        context = Context(post_id=item.wp_id, attachments=scan.attachments, children=scan.children)
+        if item.post_type == "page":
+            prepared = prepare_page(item, scan.pages, context)
+        else:
+            prepared = prepare(item, context)
+            for comment, reason in _comments(item):
+                if reason:
+                    report.skip("comments", reason)
+                else:
+                    prepared.comments.append(comment)
+        pickle.dump(prepared, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def render_body(item: Item, context: Context | None = None) -> str:
+    """The sanitised HTML of an item's body, as WordPress showed it (see ``formatting``)."""
+    # Stored sanitised, not only rendered so: no script survives anywhere in the row.
+    return sanitize(formatting.render(item.content, context or Context(post_id=item.wp_id)))
+
+
+def excerpt_of(item: Item, context: Context | None = None) -> str:
+    """The excerpt: WordPress's own, else the text before ``<!--more-->``, else "" (summarised)."""
+    if item.excerpt.strip():
+        return plain_text(formatting.strip_shortcodes(item.excerpt))
+    teaser, has_more = formatting.split_more(item.content)
+    if not has_more:
+        return ""
+    teaser_html = formatting.render(teaser, context or Context(post_id=item.wp_id))
+    # A line break or a block's end separates words; plain_text alone would glue them.
+    return plain_text(re.sub(r"<br\s*/?>|</(?:p|h[1-6]|li|blockquote|figcaption)>", " \\g<0>", teaser_html))
+
+
+def reader_status(item: Item, date: datetime | None, now: datetime | None = None) -> str:
+    """Return the status readers' pages go by: published only if WordPress showed it to all.
+
+    Private, draft, pending, trashed and password-protected items become drafts (the
+    site has no per-reader access and no password form). A scheduled ("future") item
+    stays scheduled if its date is still ahead; one whose date passed was never published
+    by WordPress (a missed schedule), so it is a draft too.
+    """
+    from django.utils import timezone
+
+    if item.password:
+        return Post.Status.DRAFT
+    if item.status == "publish":
+        return Post.Status.PUBLISHED
+    if item.status == "future" and date is not None and date > (now or timezone.now()):
+        return Post.Status.PUBLISHED
+    return Post.Status.DRAFT
+
+
+def prepare(item: Item, context: Context | None = None) -> PreparedPost:
+    """Turn a post ``<item>`` into field values; the costly HTML work happens here, in parallel."""
+    date = published_at(item)
+    categories = [nicename for taxonomy, nicename, _ in item.terms if taxonomy == "category"]
+    cover = item.meta.get("_thumbnail_id", "").strip()
+    return PreparedPost(
+        wp_id=item.wp_id,
+        title=(plain_text(item.title) or "(no title)")[:MAX_TITLE],
+        body=render_body(item, context),
+        excerpt=excerpt_of(item, context),
+        status=reader_status(item, date),
+        wordpress_status=item.status[:20],
+        protected=bool(item.password),
+        sticky=item.sticky,
+        published_at=date,
+        creator=item.creator or FALLBACK_LOGIN,
+        category=categories[0] if categories else None,
+        extra_categories=list(dict.fromkeys(c for c in categories[1:] if c != categories[0])),
+        tags=[nicename for taxonomy, nicename, _ in item.terms if taxonomy == "post_tag"],
+        slug=base_slug(item),
+        cover=int(cover) if cover.isdigit() else None,
+        link=item.link,
+    )
+
+
+def prepare_page(item: Item, pages: dict[int, tuple[str, int]], context: Context | None = None) -> PreparedPage:
+    date = published_at(item)
+    return PreparedPage(
+        wp_id=item.wp_id,
+        title=(plain_text(item.title) or "(no title)")[:MAX_TITLE],
+        body=render_body(item, context),
+        published=reader_status(item, date) == Post.Status.PUBLISHED and item.status == "publish",
+        wordpress_status="protected" if item.password else item.status[:20],
+        parent=item.parent or None,
+        slug=writers.page_slug(item.wp_id, pages),
+        menu_order=item.menu_order,
+        link=item.link,
+    )
+
+
+def prepare_attachment(item: Item) -> PreparedAttachment:
+    return PreparedAttachment(
+        wp_id=item.wp_id,
+        title=plain_text(item.title),
+        url=item.attachment_url,
+        attached_file=item.meta.get("_wp_attached_file", ""),
+        alt=plain_text(item.meta.get("_wp_attachment_image_alt", ""))[:300],
+        caption=plain_text(formatting.strip_shortcodes(item.excerpt))[:500],
+        creator=item.creator or FALLBACK_LOGIN,
+        uploaded_at=published_at(item),
+        link=item.link,
+        parent=item.parent,
+    )
+
+
+def _comments(item: Item) -> Iterator[tuple[PreparedComment | None, str]]:
+    """Each comment made ready, or the reason it is left out."""
+    from blog.html import sanitize_comment
+
+    for comment in item.comments:
+        if comment.kind in ("pingback", "trackback"):
+            yield None, f"{comment.kind}s are not imported"
+            continue
+        status = COMMENT_STATUS.get(comment.approved.strip().lower())
+        if status is None:
+            yield None, f"status {comment.approved!r} (trashed)"
+            continue
+        yield PreparedComment(
+            wp_id=comment.wp_id, parent=comment.parent or None,
+            author_name=(plain_text(comment.author) or "Anonymous")[:100],
+            author_email=comment.email[:254], author_url=writers.safe_url(comment.url)[:200],
+            body=comment.content, body_html=sanitize_comment(comment.content),
+            status=status, created_at=writers.comment_date(comment, item),
+            ip=writers.valid_ip(comment.ip if hasattr(comment, "ip") else ""),
+        ), ""
+
+
+# -- fetch ------------------------------------------------------------------------------
+
+def _max_upload_bytes() -> int:
+    return getattr(settings, "UPLOAD_MAX_MB", 20) * 1024 * 1024
+
+
+def _fetch(scan: _Scan, report: ImportReport, fetcher: media.Fetcher, using: str) -> dict:
+    """Fetch and store the cluster's photos not imported yet; return wp id -> stored photo."""
+    from blog import images
+    from blog.models import Image
+
+    wanted = {item.wp_id: item for item in scan.to_fetch}
+    have = set(Image.objects.using(using).filter(wordpress_id__in=list(wanted))
+               .values_list("wordpress_id", flat=True)) if wanted else set()
+    missing = [media.Wanted(wp_id, item.url, item.attached_file)
+               for wp_id, item in wanted.items() if wp_id not in have]
+    storage = Image._meta.get_field("file").storage
+    stored: dict = {}
+
+    def done(fetched: media.Fetched) -> None:
+        item = wanted[fetched.wp_id]
+        if fetched.data is None:
+            report.fail("attachments", item.wp_id, item.title, fetched.error)
+            return
+        name = item.url.rsplit("/", 1)[-1] or f"attachment-{item.wp_id}"
+        try:
+            stored[item.wp_id] = images.store(media.as_upload(fetched.data, name), storage)
+        except ValidationError as error:
+            report.fail("attachments", item.wp_id, item.title, " ".join(error.messages))
+
+    fetcher.fetch_all(missing, done)
+    return stored
+
+
 # -- write ------------------------------------------------------------------------------
 
-def _write(scan: _Scan, items: Iterable[_Post], report: ImportReport, using: str, on_post,
-           purge_cache: bool) -> None:
+def _write(scan: _Scan, ready, stored: dict, report: ImportReport, using: str, on_post,
+           purge_cache: bool, dry_run: bool) -> None:
     waiting = time.monotonic()
     deadline = waiting + LOCK_PATIENCE
     while True:
         try:
-            # Per-save purge tracking would read every post's state twice and purge per
-            # transaction anyway; the import purges its posts once itself, after the commit.
+            # Per-save purge tracking would read every item's state twice and purge per
+            # transaction anyway; the import purges what it changed once, after the commit.
             with tracker.paused(), _write_transaction(using):
                 report.wait_seconds = time.monotonic() - waiting
-                users = _upsert_authors(scan.authors.values(), using)
-                categories = _upsert_terms(Category, scan.categories.values(), using)
-                _link_parents(scan.categories.values(), categories, using)
-                tags = _upsert_terms(Tag, scan.tags.values(), using)
-                report.authors, report.categories, report.tags = len(users), len(categories), len(tags)
-                for batch in _batches(items, BATCH):
-                    _write_posts(batch, users, categories, tags, report, using)
-                    if on_post is not None:
-                        on_post(len(batch))
-                changed = list(report.changed_ids)
-                if changed and purge_cache:
-                    transaction.on_commit(lambda: _timed_purge(changed, report), using=using)
+                _write_all(scan, ready, stored, report, using, on_post)
+                if dry_run:
+                    transaction.set_rollback(True, using=using)
+                elif purge_cache and (report.changed_ids or report.changed_pages):
+                    posts, pages = list(report.changed_ids), list(report.changed_pages)
+                    transaction.on_commit(lambda: _timed_purge(posts, pages, report), using=using)
             return
         except _Busy:
             if time.monotonic() > deadline:
@@ -208,6 +407,27 @@ def _write(scan: _Scan, items: Iterable[_Post], report: ImportReport, using: str
                 ) from None
             logger.info("cluster %s waits for the database's write lock", report.cluster)
             time.sleep(0.5)
+
+
+def _write_all(scan: _Scan, ready, stored: dict, report: ImportReport, using: str, on_post) -> None:
+    users = writers.upsert_authors(scan.authors.values(), using)
+    categories = writers.upsert_terms(Category, scan.categories.values(), using)
+    writers.link_parents(scan.categories.values(), categories, using)
+    tags = writers.upsert_terms(Tag, scan.tags.values(), using)
+    report.authors, report.categories, report.tags = len(users), len(categories), len(tags)
+    writers.write_attachments(scan.to_fetch, stored, users, report, using)
+    photos = writers.PhotoMap.load(scan.attachments, using)
+    for batch in _batches(_unspool(ready), writers.BATCH):
+        pages = [item for item in batch if isinstance(item, PreparedPage)]
+        posts = [item for item in batch if isinstance(item, PreparedPost)]
+        if pages:
+            writers.write_pages(pages, photos, report, using)
+        if posts:
+            writers.write_posts(posts, users, categories, tags, photos, report, using)
+        if on_post is not None:
+            on_post(len(batch))
+    writers.resolve_waiting_media(photos, report, using)
+    writers.record_old_addresses(report, scan.site_url, using)
 
 
 class _Busy(Exception):
@@ -270,318 +490,26 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _chunks(values: list, size: int = BATCH) -> Iterator[list]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
-def _upsert_authors(authors: Iterable[Author], using: str) -> dict[str, int]:
-    """Create a user for each login not yet known; return login -> user pk.
-
-    Existing users are left as they are: a login may be a staff account of this site.
-    New users cannot log in (unusable password) until someone sets one.
-    """
-    User = get_user_model()
-    field = User.USERNAME_FIELD
-    limit = User._meta.get_field(field).max_length
-    by_name = {author.login[:limit]: author for author in authors}
-    users: dict[str, int] = {}
-    for chunk in _chunks(list(by_name)):
-        users.update(User.objects.using(using).filter(**{f"{field}__in": chunk})
-                     .values_list(field, "pk"))
-        missing = [by_name[name] for name in chunk if name not in users]
-        if missing:
-            User.objects.using(using).bulk_create(
-                [User(**{field: author.login[:limit]}, email=author.email[:254],
-                      first_name=(author.first_name or author.display_name)[:150],
-                      last_name=author.last_name[:150], password=make_password(None))
-                 for author in missing],
-                ignore_conflicts=True,  # another cluster may create the same user meanwhile
-            )
-            users.update(User.objects.using(using).filter(**{f"{field}__in": chunk})
-                         .values_list(field, "pk"))
-    return {login: users[login[:limit]] for login in (a.login for a in authors)}
-
-
-def term_slug(term: Term) -> str:
-    """Return a valid ASCII slug for a WordPress term: nicename, else name, else its id."""
-    for text in (unquote(term.nicename), term.name):
-        slug = slugify(text)[:MAX_TERM].strip("-")
-        if slug:
-            return slug
-    kind = "category" if term.taxonomy == "category" else "tag"
-    key = term.term_id or zlib.crc32(f"{term.nicename}\0{term.name}".encode())
-    return f"{kind}-{key}"
-
-
-def _upsert_terms(model, terms: Iterable[Term], using: str) -> dict[str, int]:
-    """Create or rename the terms; return WordPress nicename -> pk.
-
-    Keyed by slug: a site category with the same slug is the same category.
-    """
-    terms = list(terms)
-    by_slug: dict[str, Term] = {}
-    for term in terms:
-        by_slug.setdefault(term_slug(term), term)
-    pks: dict[str, int] = {}
-    manager = model.objects.using(using)
-    for chunk in _chunks(list(by_slug)):
-        columns = ["pk", "slug", "name"] + (["description"] if model is Category else [])
-        existing = {row["slug"]: row for row in manager.filter(slug__in=chunk).values(*columns)}
-        manager.bulk_create(
-            [model(slug=slug, name=_term_name(by_slug[slug]), **_description(model, by_slug[slug]))
-             for slug in chunk if slug not in existing],
-            ignore_conflicts=True,  # another cluster may create the same term meanwhile
-        )
-        for slug, row in existing.items():
-            term = by_slug[slug]
-            wanted = {"name": _term_name(term), **_description(model, term)}
-            if any(row.get(key) != value for key, value in wanted.items()):
-                manager.filter(pk=row["pk"]).update(**wanted)
-        pks.update(manager.filter(slug__in=chunk).values_list("slug", "pk"))
-    return {term.nicename: pks[term_slug(term)] for term in terms}
-
-
-def _term_name(term: Term) -> str:
-    return (plain_text(term.name) or unquote(term.nicename) or term_slug(term))[:100]
-
-
-def _description(model, term: Term) -> dict:
-    if model is Category and term.description:
-        return {"description": plain_text(term.description)}
-    return {}
-
-
-def _link_parents(terms: Iterable[Term], categories: dict[str, int], using: str) -> None:
-    wanted = {categories[t.nicename]: categories.get(t.parent) for t in terms if t.parent}
-    wanted = {pk: parent for pk, parent in wanted.items() if parent and parent != pk}
-    for chunk in _chunks(list(wanted)):
-        for pk, parent in Category.objects.using(using).filter(pk__in=chunk).values_list("pk", "parent"):
-            if parent != wanted[pk]:
-                Category.objects.using(using).filter(pk=pk).update(parent=wanted[pk])
-
-
-# -- posts ------------------------------------------------------------------------------
-
-@dataclass(slots=True)
-class _Post:
-    """An item made ready for the database during the scan, outside the write lock."""
-
-    wp_id: int
-    title: str
-    body: str  # sanitised
-    excerpt: str  # plain text; empty means "let Post.save() summarise the body"
-    status: str
-    wordpress_status: str
-    protected: bool  # wp:post_password was set
-    sticky: bool
-    published_at: datetime | None  # None: the export has no usable date
-    creator: str
-    category: str | None  # the first category's nicename
-    tags: list[str]  # nicenames
-    slug: str  # the slug it wants, before de-duplication
-
-
-def reader_status(item: Item, date: datetime | None, now: datetime | None = None) -> str:
-    """Return the status readers' pages go by: published only if WordPress showed it to all.
-
-    Private, draft, pending, trashed and password-protected items become drafts (the
-    site has no per-reader access and no password form). A scheduled ("future") item
-    stays scheduled if its date is still ahead; one whose date passed was never published
-    by WordPress (a missed schedule), so it is a draft too.
-    """
-    if item.password:
-        return Post.Status.DRAFT
-    if item.status == "publish":
-        return Post.Status.PUBLISHED
-    if item.status == "future" and date is not None and date > (now or timezone.now()):
-        return Post.Status.PUBLISHED
-    return Post.Status.DRAFT
-
-
-def prepare(item: Item) -> _Post:
-    """Turn an ``<item>`` into field values; the costly HTML work happens here, in parallel."""
-    date = published_at(item)
-    return _Post(
-        wp_id=item.wp_id,
-        title=(plain_text(item.title) or "(no title)")[:MAX_TITLE],
-        # Stored sanitised, not only rendered so: no script survives anywhere in the row.
-        body=sanitize(autop(item.content)),
-        excerpt=plain_text(item.excerpt),
-        status=reader_status(item, date),
-        wordpress_status=item.status[:20],
-        protected=bool(item.password),
-        sticky=item.sticky,
-        published_at=date,
-        creator=item.creator or FALLBACK_LOGIN,
-        category=next((nicename for taxonomy, nicename, _ in item.terms if taxonomy == "category"), None),
-        tags=[nicename for taxonomy, nicename, _ in item.terms if taxonomy == "post_tag"],
-        slug=base_slug(item),
-    )
-
-
-def _write_posts(items: list[_Post], users, categories, tags, report: ImportReport, using: str) -> None:
-    manager = Post.objects.using(using)
-    existing = {post.wordpress_id: post for post in
-                manager.filter(wordpress_id__in=[item.wp_id for item in items])}
-    through = Post.tags.through
-    current_tags: dict[int, set[int]] = defaultdict(set)
-    for post_id, tag_id in through.objects.using(using).filter(
-            post_id__in=[post.pk for post in existing.values()]).values_list("post_id", "tag_id"):
-        current_tags[post_id].add(tag_id)
-    # slug -> pk of the post holding it; one query for the batch, kept up to date as we save.
-    taken = dict(manager.filter(slug__in={item.slug for item in items}).values_list("slug", "pk"))
-    new_links = []
-    for item in items:
-        values = {
-            "title": item.title, "body": item.body, "excerpt": item.excerpt, "status": item.status,
-            "wordpress_status": item.wordpress_status, "wordpress_protected": item.protected,
-            "sticky": item.sticky, "published_at": item.published_at, "author_id": users[item.creator],
-            "category_id": categories[item.category] if item.category is not None else None,
-        }
-        tag_ids = {tags[nicename] for nicename in item.tags}
-        post = existing.get(item.wp_id)
-        if post is None:
-            if values["published_at"] is None:
-                values["published_at"] = timezone.now()
-            post = Post(wordpress_id=item.wp_id, **values)
-            _save(post, item.slug, taken, using)
-            report.created += 1
-            report.changed_ids.append(post.pk)
-            new_links += [through(post_id=post.pk, tag_id=tag_id) for tag_id in sorted(tag_ids)]
-            continue
-        if values["published_at"] is None:
-            values["published_at"] = post.published_at  # unknown in the export: keep ours
-        changed = [name for name, value in values.items()
-                   if name != "excerpt" and getattr(post, name) != value]
-        if post.excerpt != (values["excerpt"] or summarize(values["body"])):
-            changed.append("excerpt")
-        for name in changed:
-            setattr(post, name, values[name])
-        # A post keeps its slug, even a de-duplicated "-2" one, while WordPress's is the same.
-        slug_kept = post.slug == item.slug or re.fullmatch(re.escape(item.slug) + r"-\d+", post.slug)
-        if changed or not slug_kept:
-            _save(post, None if slug_kept else item.slug, taken, using, update_fields=changed)
-        if current_tags.get(post.pk, set()) != tag_ids:
-            post.tags.set(tag_ids)
-            changed.append("tags")
-        if changed or not slug_kept:
-            report.updated += 1
-            report.changed_ids.append(post.pk)
-        else:
-            report.unchanged += 1
-    through.objects.using(using).bulk_create(new_links)
-
-
-def published_at(item: Item) -> datetime | None:
-    """Return the item's date: GMT date, else local date (in TIME_ZONE), else pubDate."""
-    for text, aware in ((item.date_gmt, True), (item.date, False)):
-        if text and text != ZERO_DATE:
-            try:
-                moment = datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
-            except ValueError:
-                continue
-            if aware:
-                return moment.replace(tzinfo=dt_timezone.utc)
-            return timezone.make_aware(moment)
-    if item.pub_date:
-        try:
-            moment = parsedate_to_datetime(item.pub_date)
-        except (TypeError, ValueError):
-            return None
-        if moment.year > 1:  # WordPress writes "Mon, 30 Nov -0001 00:00:00 +0000" for none
-            return moment if moment.tzinfo else moment.replace(tzinfo=dt_timezone.utc)
-    return None
-
-
-def base_slug(item: Item) -> str:
-    """Return the slug a post wants: its WordPress slug, else its title, else ``post-<id>``.
-
-    WordPress stores non-ASCII slugs percent-encoded; decoded, they slugify to ASCII
-    (letters outside ASCII are dropped), and an empty result falls through.
-    """
-    for text in (unquote(item.slug), plain_text(item.title)):
-        slug = slugify(text)[:MAX_SLUG - 8].strip("-")  # room for a "-NNNNNNN" suffix
-        if slug:
-            return slug
-    return f"post-{item.wp_id}"
-
-
-def _save(post: Post, base: str | None, taken: dict[str, int], using: str, update_fields=None) -> None:
-    """Save ``post``; if ``base`` is given, first give it ``base`` or the next free ``base-N``.
-
-    On SQLite this cluster holds the database's only write lock, so a free slug stays
-    free. Elsewhere a concurrent cluster may take it between the check and the insert:
-    a savepoint lets us pick the next one and try again.
-    """
-    concurrent = connections[using].vendor != "sqlite"
-    fields = None if update_fields is None else {*update_fields, *(["slug"] if base else [])}
-    for _attempt in range(5):
-        if base is not None:
-            owner = taken.get(base)
-            post.slug = base if owner is None or owner == post.pk else _free_slug(base, post.pk, using)
-        try:
-            if concurrent:
-                with transaction.atomic(using=using):
-                    post.save(using=using, update_fields=fields)
-            else:
-                post.save(using=using, update_fields=fields)
-        except IntegrityError:
-            if base is None or not concurrent:
-                raise  # not a slug race; without a savepoint the transaction is over anyway
-            lost = Post.objects.using(using).exclude(pk=post.pk).filter(slug=post.slug).first()
-            if lost is None:
-                raise
-            taken[post.slug] = lost.pk
-            continue
-        taken[post.slug] = post.pk
-        return
-    raise ImportFailure(f"could not find a free slug for {base!r}")
-
-
-def _free_slug(base: str, own_pk: int | None, using: str) -> str:
-    taken = Post.objects.using(using).exclude(pk=own_pk)
-    if not taken.filter(slug=base).exists():
-        return base
-    used = set(taken.filter(slug__startswith=base + "-").values_list("slug", flat=True))
-    number = 2
-    while f"{base}-{number}" in used:
-        number += 1
-    return f"{base}-{number}"
-
-
-_BLOCK = re.compile(
-    r"^\s*<(p|div|h[1-6]|ul|ol|li|blockquote|pre|table|figure|hr|dl|address|section)\b", re.I
-)
-
-
-def autop(text: str) -> str:
-    """Turn WordPress's plain-text paragraphs into HTML, like its ``wpautop`` filter.
-
-    WordPress stores a body's paragraphs as blank-line-separated text and adds the
-    ``<p>`` tags when it renders; a body that already has paragraphs is left alone.
-    """
-    if "<p" in text.lower():
-        return text
-    blocks = [block.strip() for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n"))]
-    return "\n".join(
-        block if _BLOCK.match(block) else "<p>" + block.replace("\n", "<br>\n") + "</p>"
-        for block in blocks if block
-    )
-
-
-def _timed_purge(post_ids: list[int], report: ImportReport) -> None:
+def _timed_purge(post_ids: list[int], page_ids: list[int], report: ImportReport) -> None:
     started = time.monotonic()
-    purge(post_ids)
+    purge(post_ids, page_ids)
     report.purge_seconds = time.monotonic() - started
 
 
-def purge(post_ids: list[int]) -> None:
-    """Ask the page cache to drop every page showing these posts, in one call.
+def purge(post_ids: list[int], page_ids: list[int] = ()) -> None:
+    """Ask the page cache to drop every page showing these posts (and pages), once.
 
     Runs after the commit. A cache failure is logged: the import itself succeeded.
     """
     try:
-        invalidation.purge_posts(post_ids)
+        if post_ids:
+            invalidation.purge_posts(post_ids)
+        if page_ids:
+            writers.purge_pages(page_ids)
     except Exception as error:  # noqa: BLE001 - memcached down must not fail a committed import
         logger.error("purging the cache for %d imported posts failed: %s", len(post_ids), error)
+
+
+def autop(text: str) -> str:
+    """WordPress's ``wpautop`` (kept here for callers of the first version)."""
+    return formatting.autop(text)

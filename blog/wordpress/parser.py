@@ -74,6 +74,7 @@ class Comment:
     author: str = ""
     email: str = ""
     url: str = ""
+    ip: str = ""
     date: str = ""
     date_gmt: str = ""
     content: str = ""
@@ -111,7 +112,15 @@ class Item:
     line: int = 0
 
 
-Record = Author | Term | Item
+@dataclass(slots=True)
+class SiteLink:
+    """The old site's address: the channel's ``<link>``, ``wp:base_site_url`` or ``wp:base_blog_url``."""
+
+    kind: str  # "link", "base_site_url" or "base_blog_url"
+    url: str
+
+
+Record = Author | Term | Item | SiteLink
 
 # The wp:postmeta keys the import reads; the rest (plugins' data, edit locks) is dropped
 # while parsing, so a post with thousands of meta rows costs nothing.
@@ -166,7 +175,9 @@ class _Collector:
             self.channel.remove(element)
             namespace, local = _split(tag)
             is_wp = WP_NAMESPACE.fullmatch(namespace) is not None
-            if tag == "item" or is_wp and local in ("author", "category", "tag"):
+            if tag == "link" or is_wp and local in ("base_site_url", "base_blog_url"):
+                self.ready.append((element, self.record_at))
+            elif tag == "item" or is_wp and local in ("author", "category", "tag"):
                 if self.version is None:
                     self.fail(f"<{local}> before any <wp:wxr_version>, so this is no WXR file")
                 if is_wp and "{" + namespace + "}" != self.wp:
@@ -257,6 +268,8 @@ def _record(element: Element, at: tuple[int, int], wp: str, name: str) -> Record
     tag = element.tag
     if tag == "item":
         return _item(element, at, wp, name)
+    if tag == "link" or tag.endswith("}base_site_url") or tag.endswith("}base_blog_url"):
+        return SiteLink(_local(tag), (element.text or "").strip())
     if tag == wp + "author":
         return Author(
             login=_text(element, wp + "author_login"),
@@ -348,6 +361,7 @@ def _comment(element: Element, wp: str) -> Comment:
         author=_text(element, wp + "comment_author"),
         email=_text(element, wp + "comment_author_email"),
         url=_text(element, wp + "comment_author_url"),
+        ip=_text(element, wp + "comment_author_IP"),
         date=_text(element, wp + "comment_date"),
         date_gmt=_text(element, wp + "comment_date_gmt"),
         content=element.findtext(wp + "comment_content") or "",

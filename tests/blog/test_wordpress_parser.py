@@ -70,7 +70,7 @@ class TestWxr12:
 class TestWxr11:
     def test_reads_the_older_namespace(self):
         found = records(FIXTURES / "wxr-1.1.xml")
-        assert Counter(type(r).__name__ for r in found) == {"Author": 1, "Term": 2, "Item": 3}
+        assert Counter(type(r).__name__ for r in found) == {"Author": 1, "Term": 2, "Item": 3, "SiteLink": 3}
         post = next(r for r in found if isinstance(r, Item))
         assert (post.wp_id, post.slug, post.status, post.creator) == (7, "night-train", "publish", "admin")
         assert post.content == "Sleeper cars are back."

@@ -5,23 +5,27 @@ The fixture marks everything a reader must never see with a word in capitals
 """
 from __future__ import annotations
 
+import json
 import re
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
-from blog.models import Category, Post, Tag
+from blog.models import Category, Comment, Image, Page, Post, Tag
+from tests.blog.wordpress_server import old_site, write_uploads
 
 SITE = Path(__file__).parent / "fixtures" / "wordpress" / "site.xml"
+User = get_user_model()
 HIDDEN_WORDS = re.compile(r"(PROTECTED|PRIVATE|DRAFT|PENDING|FUTURE|TRASH|SPAM|REVISION)-[A-Z]+")
 
 
-def import_site(*args: str) -> str:
+def import_site(*args: str, path: Path = SITE) -> str:
     out = StringIO()
-    call_command("import_wordpress", str(SITE), "--no-purge", *args, stdout=out)
+    call_command("import_wordpress", str(path), "--no-purge", *args, stdout=out)
     return out.getvalue()
 
 
@@ -80,3 +84,137 @@ class TestNothingHiddenReachesAReader:
         assert client.get(Post.objects.get(wordpress_id=1001).get_absolute_url()).status_code == 200
         assert client.get(Post.objects.get(wordpress_id=1002).get_absolute_url()).status_code == 404
         assert client.get("/tag/hidden-tag/").content.decode().count("<article") == 0
+
+
+@pytest.fixture
+def old_uploads(tmp_path):
+    return write_uploads(tmp_path / "uploads")
+
+
+@pytest.fixture
+def fresh_media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.VAR_DIR = tmp_path / "var"
+
+
+@pytest.mark.django_db
+class TestEverythingComesAcross:
+    def test_pages_keep_their_hierarchy_in_the_slug(self, fresh_media):
+        import_site()
+        pages = {page.wordpress_id: page for page in Page.objects.all()}
+        assert [pages[i].slug for i in (4001, 4002, 4003)] == ["about", "about-team", "about-team-alumni"]
+        assert pages[4003].wordpress_parent_id == 4002
+        assert all(pages[i].status == Page.Status.PUBLISHED for i in (4001, 4002, 4003))
+        assert "<p>About the magazine.</p>" in pages[4001].body
+        assert (pages[4004].status, pages[4004].wordpress_status) == (Page.Status.DRAFT, "protected")
+        assert (pages[4005].status, pages[4005].wordpress_status) == (Page.Status.DRAFT, "private")
+
+    def test_comments_with_replies_and_moderation(self, fresh_media):
+        import_site()
+        comments = {c.wordpress_id: c for c in Comment.objects.select_related("parent", "post")}
+        assert comments[3002].parent == comments[3001]
+        assert comments[3003].parent == comments[3002]  # listed before its parent in the file
+        assert [comments[i].status for i in (3001, 3004, 3005)] == ["approved", "pending", "spam"]
+        assert comments[3001].post.wordpress_id == 1001
+        assert "<script" not in comments[3001].body_html and "Lovely boats." in comments[3001].body_html
+        assert comments[3001].ip == "192.0.2.1" and comments[3001].author_url == "https://reader.example/"
+        assert comments[3101].post.wordpress_id == 1002  # kept, on the hidden post
+
+    def test_every_category_and_the_first_as_primary(self, fresh_media):
+        import_site()
+        post = Post.objects.get(wordpress_id=1001)
+        assert post.category.slug == "harbour"
+        assert list(post.extra_categories.values_list("slug", flat=True)) == ["reviews"]
+
+    def test_byline_is_the_wordpress_display_name(self, fresh_media):
+        import_site()
+        assert User.objects.get(username="ada").get_full_name() == "The Countess"
+        assert User.objects.get(username="grace").get_full_name() == "Grace Hopper"
+
+    def test_sticky_and_the_more_teaser(self, fresh_media):
+        import_site()
+        welcome = Post.objects.get(wordpress_id=1001)
+        assert welcome.sticky and not Post.objects.get(wordpress_id=1008).sticky
+        assert welcome.excerpt == "The boats came in at dawn. Gulls followed them. The catch Fishermen unloaded the catch."
+        gallery = Post.objects.get(wordpress_id=1008)
+        assert gallery.excerpt == "The quay in pictures."  # its own excerpt, shortcode stripped
+
+    def test_faithful_body(self, fresh_media):
+        import_site()
+        body = Post.objects.get(wordpress_id=1001).body
+        assert "<h1>The catch</h1>\n<p>Fishermen unloaded the catch.</p>" in body
+        assert '<pre>def catch():\n\n    return "fish"\n</pre>' in body
+        assert "<blockquote><p>Sea fog.</p>\n<p>Then rain.</p></blockquote>" in body
+        assert "<figcaption>The first boat home</figcaption>" in body
+        assert "wp:paragraph" not in body and "[caption" not in body
+        other = Post.objects.get(wordpress_id=1008).body
+        assert "[" not in other.replace("[gallery]", "")  # no shortcode shown raw; the escaped one is text
+        assert '<a href="https://vimeo.com/76979871"' in other
+
+    def test_photos_from_an_uploads_folder(self, fresh_media, old_uploads):
+        output = import_site("--uploads", str(old_uploads))
+        photos = {image.wordpress_id: image for image in Image.objects.all()}
+        assert sorted(photos) == [2001, 2002, 2003]
+        assert photos[2001].alt_text == "A fishing boat at the quay"
+        assert photos[2001].caption == "The first boat home" and photos[2001].renditions
+        assert "failed attachment 2005 'lost photo'" in output  # not in the folder, old site gone
+        assert "1 attachment (not a photo" in output
+        self._bodies_point_at_local_photos(photos)
+
+    def test_photos_downloaded_from_the_old_site(self, fresh_media, old_uploads, tmp_path):
+        site = tmp_path / "site"
+        (site / "wp-content").mkdir(parents=True)
+        old_uploads.rename(site / "wp-content" / "uploads")
+        with old_site(site) as (base, requests):
+            export = tmp_path / "export.xml"
+            export.write_text(SITE.read_text().replace("https://old.example/wp-content/", f"{base}/wp-content/"))
+            report_file = tmp_path / "report.json"
+            import_site("--report", str(report_file), path=export)
+            fetched = sorted(requests)
+            photos = {image.wordpress_id: image for image in Image.objects.all()}
+            assert sorted(photos) == [2001, 2002, 2003]
+            self._bodies_point_at_local_photos(photos, old=base)
+            report = json.loads(report_file.read_text())
+            assert report["imported"]["attachments"] == {"created": 3, "updated": 0, "unchanged": 0, "failed": 1}
+            assert report["failed"][0]["wp_id"] == 2005 and "HTTP 404" in report["failed"][0]["reason"]
+            # Again: nothing downloaded twice (only the missing photo is asked for), nothing changed.
+            output = import_site("--report", str(report_file), path=export)
+            assert sorted(requests) == sorted(fetched + ["/wp-content/uploads/2023/05/lost.jpg"])
+            assert "8 posts (0 created, 0 updated, 8 unchanged)" in output
+            assert json.loads(report_file.read_text())["imported"]["attachments"]["unchanged"] == 3
+        assert not (tmp_path / "var" / "wordpress-downloads").exists()  # nothing left behind
+
+    @staticmethod
+    def _bodies_point_at_local_photos(photos, old="https://old.example"):
+        welcome = Post.objects.get(wordpress_id=1001)
+        assert welcome.cover == photos[2001]
+        assert photos[2001].file.url in welcome.body
+        assert f"{old}/wp-content/uploads/2024/01/boat" not in welcome.body
+        gallery = Post.objects.get(wordpress_id=1008)
+        assert gallery.cover == photos[2002]
+        assert gallery.body.count(photos[2002].file.url) == 2  # in the gallery and inline
+        assert photos[2003].file.url in gallery.body
+        assert f'src="{old}/wp-content/uploads/' not in gallery.body
+        assert f"{old}/wp-content/uploads/2024/01/gulls.mp3" in gallery.body  # audio is not a photo: linked
+        assert gallery.wordpress_media_pending is False
+        assert f"{old}/wp-content/uploads/2023/05/lost.jpg" not in welcome.body
+
+    def test_dry_run_writes_nothing_and_reports(self, fresh_media, old_uploads, tmp_path):
+        report_file = tmp_path / "report.json"
+        output = import_site("--dry-run", "--uploads", str(old_uploads), "--report", str(report_file))
+        assert output.startswith("DRY RUN, nothing written: ")
+        assert not Post.objects.exists() and not Page.objects.exists() and not Image.objects.exists()
+        assert not Comment.objects.exists() and not User.objects.exists()
+        report = json.loads(report_file.read_text())
+        assert report["dry_run"] is True
+        assert report["imported"]["posts"]["created"] == 8 and report["imported"]["pages"]["created"] == 5
+        assert report["imported"]["comments"]["created"] == 6
+        assert {"kind": "revisions", "reason": "an older revision of a post", "count": 1} in report["skipped"]
+
+    def test_second_import_changes_nothing(self, fresh_media, old_uploads):
+        import_site("--uploads", str(old_uploads))
+        output = import_site("--uploads", str(old_uploads))
+        assert "8 posts (0 created, 0 updated, 8 unchanged)" in output
+        assert "5 pages (0 created, 0 updated, 5 unchanged)" in output
+        assert "6 comments (0 created, 0 updated, 6 unchanged)" in output
+        assert "3 attachments (0 created, 0 updated, 3 unchanged, 1 failed)" in output
