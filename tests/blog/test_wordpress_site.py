@@ -37,6 +37,7 @@ def public_urls() -> list[str]:
     urls += [tag.get_absolute_url() for tag in Tag.objects.all()]
     urls += [post.get_absolute_url() for post in Post.objects.all()]
     urls += [f"/api/v1/post/{post.pk}/" for post in Post.objects.all()]
+    urls += [page.get_absolute_url() for page in Page.objects.all()]
     return urls
 
 
