@@ -64,6 +64,7 @@ class Membership:
     category_chain: tuple[int, ...]
     author_id: int
     tag_ids: frozenset[int]
+    sticky: bool = False  # sticky posts lead the home page
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class PostState:
     listing: Listing
     body_html: str
     scheduled_for: datetime.datetime | None = None  # published, but its date is still ahead
+    sticky: bool = False
 
     def lists(self) -> set[str]:
         return {
@@ -86,7 +88,7 @@ class PostState:
 
     def membership(self) -> Membership:
         return Membership(self.public, self.listing.published_at, self.category_chain,
-                          self.author_id, self.tag_ids)
+                          self.author_id, self.tag_ids, self.sticky)
 
 
 def post_tags(pk: int, old: PostState | None, new: PostState | None) -> set[str]:
@@ -98,7 +100,8 @@ def post_tags(pk: int, old: PostState | None, new: PostState | None) -> set[str]
     shown = [state for state in (old, new) if state is not None and state.public]
     if not shown or old == new:
         return set()  # never visible, or nothing visible changed
-    if old and new and old.public and new.public and old.listing == new.listing and old.tag_ids == new.tag_ids:
+    if (old and new and old.public and new.public and old.listing == new.listing
+            and old.membership() == new.membership()):
         return {post_page(pk), POSTS_MODIFIED}  # only the body: the post's own page
     tags = {instance_tag(Post, pk), POSTS_MODIFIED}
     if not (old and new and old.membership() == new.membership()):
@@ -166,7 +169,7 @@ def post_state(pk: int) -> PostState | None:
     if post is None:
         return None
     local = timezone.localtime(post.published_at)
-    chain = tuple(c.pk for c in post.category.trail()) if post.category else ()
+    chain = listed_chain(post)
     return PostState(
         public=post.is_public,
         year_month=(local.year, local.month),
@@ -177,7 +180,15 @@ def post_state(pk: int) -> PostState | None:
                         post.category_id, post.author_id, post.cover_id),
         body_html=post.body_html,
         scheduled_for=post.published_at if post.is_scheduled else None,
+        sticky=post.sticky,
     )
+
+
+def listed_chain(post: Post) -> tuple[int, ...]:
+    """The categories whose lists show ``post``: its primary and extra ones, with their parents."""
+    categories = [post.category] if post.category else []
+    categories += list(post.extra_categories.select_related("parent"))
+    return tuple(dict.fromkeys(c.pk for category in categories for c in category.trail()))
 
 
 def category_state(pk: int) -> CategoryState | None:
@@ -231,7 +242,8 @@ def register() -> None:
     User = get_user_model()
     track(Post, Category, Tag, User, Image)
     tracker.watch(Image, image_state, image_tags)
-    tracker.watch(Post, post_state, post_tags, m2m=[Post._meta.get_field("tags")])
+    tracker.watch(Post, post_state, post_tags,
+                  m2m=[Post._meta.get_field("tags"), Post._meta.get_field("extra_categories")])
     tracker.watch(Category, category_state, category_tags)
     tracker.watch(Tag, tag_state, tag_tags)
     tracker.watch(User, author_state, author_tags)
@@ -274,6 +286,9 @@ def _list_tags_of(ids: list[int]) -> set[str]:
             tags |= {category_posts(pk) for pk in Category.lineage(parents, category_id)}
         tag_ids = Post.tags.through.objects.filter(post_id__in=chunk).values_list("tag_id", flat=True)
         tags |= {tag_posts(pk) for pk in tag_ids}
+        extra = Post.extra_categories.through.objects.filter(post_id__in=chunk).values_list(
+            "category_id", flat=True)
+        tags |= {category_posts(pk) for category_id in set(extra) for pk in Category.lineage(parents, category_id)}
     return tags
 
 

@@ -46,6 +46,15 @@ def home_posts() -> PostQuerySet:
     return public_posts()
 
 
+STICKY_SHOWN = 10
+
+
+def sticky_posts(limit: int = STICKY_SHOWN) -> list[Post]:
+    """Return the public sticky posts, newest first: featured at the top of the home page."""
+    depends_on(surrogates.ALL_POSTS)  # a post made sticky or not purges the lists it is in
+    return list(public_posts().filter(sticky=True)[:limit])
+
+
 def feed_posts(limit: int) -> list[Post]:
     """Return the ``limit`` newest public posts with their tags, for the feed."""
     depends_on(surrogates.ALL_POSTS, surrogates.POSTS_MODIFIED)  # which posts, and their updated dates
@@ -167,7 +176,10 @@ def descendant_ids(category: Category) -> set[int]:
 def posts_in_category(category: Category) -> PostQuerySet:
     """Return the public posts filed under ``category`` or any of its subcategories."""
     depends_on(surrogates.category_posts(category.pk))
-    return public_posts().filter(category_id__in=descendant_ids(category))
+    ids = descendant_ids(category)
+    # Its primary category or any other one it is filed under (WordPress's extra categories).
+    also_in = Post.extra_categories.through.objects.filter(category_id__in=ids).values("post_id")
+    return public_posts().filter(Q(category_id__in=ids) | Q(pk__in=also_in))
 
 
 def posts_with_tag(tag: Tag, among: PostQuerySet | None = None) -> PostQuerySet:
@@ -236,6 +248,8 @@ def public_categories() -> list[Category]:
     used = set(
         Post.objects.public().exclude(category=None).values_list("category_id", flat=True)
     )
+    used |= set(Post.extra_categories.through.objects.filter(
+        post__in=Post.objects.public().values("pk")).values_list("category_id", flat=True))
     categories = {category.pk: category for category in Category.objects.all()}
     listed: set[int] = set()
     parents = {pk: category.parent_id for pk, category in categories.items()}

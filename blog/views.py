@@ -61,9 +61,14 @@ def unpaginated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Show the newest posts, the first one on page 1 as the lead story."""
+    """Show the newest posts, sticky ones first on page 1, the first of them as the lead story."""
     page = paginate(request, queries.home_posts())
     posts = list(page.object_list)
+    if page.number == 1:
+        # Sticky posts come first on the first page, the newest of them as the lead story.
+        featured = queries.sticky_posts()
+        shown = {post.pk for post in featured}
+        posts = featured + [post for post in posts if post.pk not in shown]
     lead = posts.pop(0) if page.number == 1 and posts else None
     context = {"page": page, "lead": lead, "posts": posts, "nav_home": True}
     return render(request, "blog/home.html", context)

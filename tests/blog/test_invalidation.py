@@ -22,6 +22,11 @@ STATE = PostState(
 
 
 class TestPostTags:
+    @pytest.mark.django_db
+    def test_a_new_extra_category_is_not_a_body_edit(self):
+        moved = dataclasses.replace(STATE, category_chain=(1, 2, 9))
+        assert surrogates.category_posts(9) in post_tags(1, STATE, moved)
+
     def test_invisible_changes_reach_nothing(self):
         draft = dataclasses.replace(STATE, public=False)
         assert post_tags(1, draft, dataclasses.replace(draft, body_html="<p>b</p>")) == set()
@@ -84,6 +89,20 @@ class TestPurgeAfterCommit:
         retro = make_tag("retro")
         [tags] = self.purged(lambda: post.tags.add(retro))
         assert surrogates.tag_posts(retro.pk) in tags
+
+    def test_an_extra_category_purges_its_lists(self):
+        post = make_post("Two sections", category="News")
+        reviews = make_category("Reviews", parent=make_category("Culture"))
+        [tags] = self.purged(lambda: post.extra_categories.add(reviews))
+        assert surrogates.category_posts(reviews.pk) in tags
+        assert surrogates.category_posts(reviews.parent_id) in tags
+        assert f"blog.post:{post.pk}" in tags
+
+    def test_making_a_post_sticky_purges_the_home_page(self):
+        post = make_post("Pinned")
+        post.sticky = True
+        [tags] = self.purged(post.save)
+        assert surrogates.ALL_POSTS in tags
 
     def test_reverse_m2m_clear_purges_the_posts(self):
         post = make_post("Reverse", tags=["pc"])
@@ -168,3 +187,14 @@ class TestExpiryCap:
         assert invalidation.seconds_until_next_publication() is None
         make_post("Soon", ago=-datetime.timedelta(seconds=90))
         assert 85 <= invalidation.seconds_until_next_publication() <= 92
+
+
+@pytest.mark.django_db
+def test_purge_posts_reaches_every_category_a_post_is_in():
+    post = make_post("Imported", category="News")
+    reviews = make_category("Reviews", parent=make_category("Culture"))
+    post.extra_categories.add(reviews)
+    with mock.patch("blog.invalidation.purge_tags") as purge:
+        invalidation.purge_posts([post.pk])
+    tags = purge.call_args.args[0]
+    assert {surrogates.category_posts(pk) for pk in (post.category_id, reviews.pk, reviews.parent_id)} <= tags

@@ -219,3 +219,21 @@ class TestEverythingComesAcross:
         assert "5 pages (0 created, 0 updated, 5 unchanged)" in output
         assert "6 comments (0 created, 0 updated, 6 unchanged)" in output
         assert "3 attachments (0 created, 0 updated, 3 unchanged, 1 failed)" in output
+
+
+@pytest.mark.django_db
+class TestListings:
+    def test_post_is_listed_under_every_category_and_breadcrumbs_show_the_first(self, fresh_media):
+        import_site()
+        client = Client()
+        for slug in ("harbour", "reviews", "city"):  # city: harbour's parent
+            assert "Welcome aboard" in client.get(f"/category/{slug}/").content.decode(), slug
+        page = client.get(Post.objects.get(wordpress_id=1001).get_absolute_url()).content.decode()
+        trail = page[page.index("breadcrumb"):][:600] if "breadcrumb" in page else page
+        assert "/category/harbour/" in trail and "/category/reviews/" not in trail
+
+    def test_sticky_post_leads_the_home_page(self, fresh_media):
+        import_site()
+        home = Client().get("/").content.decode()
+        # 1008 is newer, but 1001 is sticky: it comes first.
+        assert home.index("Welcome aboard") < home.index("Gallery of the harbour")
