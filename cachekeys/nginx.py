@@ -8,6 +8,7 @@ may purge it) all comes from here.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,6 +95,21 @@ def context(options: NginxOptions, config: Config) -> dict:
         "first_tier_ttl": float(config.nginx_first_tier_ttl),
         "first_tier_bytes": int(config.nginx_first_tier_mb * 1024 * 1024),
         "purge_allow": list(config.nginx_purge_allow),
+        **client_context(config),
+    }
+
+
+def client_context(config: Config) -> dict:
+    """What Nginx needs to tell Django who the client is and whether it came over HTTPS."""
+    meta_name, ssl_value = settings.SECURE_PROXY_SSL_HEADER or ("HTTP_X_FORWARDED_PROTO", "https")
+    header = "-".join(part.capitalize() for part in meta_name.removeprefix("HTTP_").split("_"))
+    return {
+        "real_ip_from": list(config.nginx_real_ip_from),
+        "ssl_header": header,
+        "ssl_header_variable": "$http_" + meta_name.removeprefix("HTTP_").lower(),
+        "ssl_value": ssl_value,
+        "ssl_value_regex": re.escape(ssl_value),
+        "ssl_redirect": bool(settings.SECURE_SSL_REDIRECT),
     }
 
 

@@ -283,6 +283,17 @@ SETTINGS: tuple[Setting, ...] = (
             "addresses (IP or CIDR) Nginx takes purges from besides loopback"),
     Setting("NGINX_PURGE_TIMEOUT", 0.5, number(0.01), "cachekeys.E022", "E.g. 0.5 (seconds).",
             "seconds per Nginx purge; a slower Nginx is waited out instead"),
+    Setting("NGINX_REAL_IP_FROM", [], networks, "cachekeys.E030",
+            "Write the load balancers' addresses like 10.0.0.2 or 10.0.0.0/24.",
+            "load balancers in front of Nginx (IP or CIDR): only they may name the client's address "
+            "(X-Forwarded-For) and scheme (Django's SECURE_PROXY_SSL_HEADER) to Nginx"),
+    Setting("TRUSTED_PROXIES", [], networks, "cachekeys.E032",
+            "Write the Nginx fronts' addresses like 10.0.0.5 or 10.0.0.0/24.",
+            "the Nginx fronts the app servers hear from besides loopback: the X-Real-IP they send is "
+            "the client's address (cachekeys.clients); anyone else's is ignored"),
+    Setting("METRICS_ALLOW", [], networks, "cachekeys.E031",
+            "Write Prometheus' address like 10.0.0.40 or 10.0.0.0/24.",
+            "who may read /_cachekeys/metrics (Nginx's and Django's) besides loopback"),
     Setting("WARM_BASE_URL", "http://127.0.0.1:8000", http_url, TYPE, "E.g. http://127.0.0.1:8000.",
             "the Nginx cache_warm asks (default Host: this URL's)"),
     Setting("WARM_SITEMAP", "/sitemap.xml", quotable, TYPE, "A path such as /sitemap.xml.",

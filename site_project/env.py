@@ -6,6 +6,7 @@ read silently as a default (django-environ reads ``DEBUG=maybe`` as False).
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 import warnings
 
@@ -35,6 +36,49 @@ def read_list(name: str, default: list[str]) -> list[str]:
     if name not in env.ENVIRON:
         return list(default)
     return [item.strip() for item in env.str(name).split(",") if item.strip()]
+
+
+def read_int(name: str, default: int) -> int:
+    raw = env.str(name, default=str(default)).strip()
+    if not raw.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number (0 or more), got {raw!r}.")
+    return int(raw)
+
+
+def read_addresses(name: str, default: list[str]) -> list[str]:
+    """Read a comma-separated list of IP addresses or networks (``10.0.0.5``, ``10.0.0.0/24``)."""
+    addresses = read_list(name, default)
+    for address in addresses:
+        try:
+            ipaddress.ip_network(address, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} holds {address!r}, which is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)."
+            ) from None
+    return addresses
+
+
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9-]+$")
+
+
+def read_proxy_ssl_header(name: str, default: tuple[str, str]) -> tuple[str, str]:
+    """Read ``Header-Name,value`` (``X-Forwarded-Proto,https``) as Django's ``(META key, value)``.
+
+    Django names the header as ``request.META`` does (``HTTP_X_FORWARDED_PROTO``); either
+    spelling is accepted here.
+    """
+    if name not in env.ENVIRON:
+        return default
+    header, _, value = env.str(name).partition(",")
+    header, value = header.strip(), value.strip()
+    if header.upper().startswith("HTTP_"):
+        header = header[5:].replace("_", "-")
+    if not _HEADER_NAME.match(header) or not value or "," in value:
+        raise ImproperlyConfigured(
+            f"{name} must be a header name and the value meaning HTTPS, e.g. 'X-Forwarded-Proto,https'; "
+            f"got {env.str(name)!r}."
+        )
+    return "HTTP_" + header.upper().replace("-", "_"), value
 
 
 def read_servers(name: str, default: list[str]) -> list[str]:

@@ -6,12 +6,15 @@ stops start-up with an error that names it.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 from site_project.env import (
-    env, read_bool, read_database, read_list, read_positive_int, read_secret_key, read_servers,
+    env, read_addresses, read_bool, read_database, read_int, read_list, read_positive_int,
+    read_proxy_ssl_header, read_secret_key, read_servers,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.syndication",
     "django_ratelimit",
+    "csp",
+    "axes",
     "cachekeys",
     "blog",
     "lettuce",
@@ -51,13 +56,36 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Outermost of the app's own middleware, so it sees the final response (see cachekeys docs).
     "cachekeys.middleware.PageCacheMiddleware",
+    # Below the page cache, so the policy is part of the response it stores; Nginx repeats
+    # it on hits (cachekeys.nginx.HEADER_MIDDLEWARE). django-csp's own, in a fixed order.
+    "site_project.csp.StableCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Login throttling (django-axes): AxesStandaloneBackend refuses a locked-out login before
+# the password is checked. After AXES_FAILURE_LIMIT failures from one address, or for one
+# username, further attempts are refused for AXES_COOLOFF_TIME; a successful login resets
+# them; lockouts are listed in the admin (Axes > Access attempts) and lifted there or with
+# `./manage.py axes_reset`. The address is the reader's as Nginx saw it, never Nginx's own
+# (cachekeys.clients), so one client locks out only itself.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = read_positive_int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=read_positive_int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # either one alone locks
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "cachekeys.clients.client_address"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_VERBOSE = False  # its start-up banner on every manage.py command
 
 ROOT_URLCONF = "site_project.urls"
 WSGI_APPLICATION = "site_project.wsgi.application"
@@ -129,9 +157,48 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-# Nginx sets X-Forwarded-Proto itself (a client's own is overwritten), and gunicorn is
-# reachable only through it: trust it, so Django knows a request came over HTTPS.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS, named as Django names them (deploy/README.md, "TLS at the load balancer"). Off by
+# default: `make run` and a plain-HTTP box would otherwise redirect to an https:// nobody serves.
+SECURE_SSL_REDIRECT = read_bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = read_int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = read_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = read_bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = read_bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = read_bool("CSRF_COOKIE_SECURE", default=False)
+# The header saying a request came over HTTPS. Nginx sets it (a client's own is
+# overwritten): from the request's own scheme, or, from a load balancer listed in
+# CACHEKEYS["NGINX_REAL_IP_FROM"], from that balancer's header. gunicorn is reachable only through Nginx.
+SECURE_PROXY_SSL_HEADER = read_proxy_ssl_header("SECURE_PROXY_SSL_HEADER",
+                                                default=("HTTP_X_FORWARDED_PROTO", "https"))
+# Content-Security-Policy (django-csp) on every page, and on every hit (Nginx repeats it):
+# the site's own scripts and styles only, no inline code (blog/static/blog/js/site.js is a
+# file; the admin's scripts are files too). Photos may come from the object store.
+def _photo_sources() -> list[str]:
+    options = STORAGES["default"].get("OPTIONS", {})
+    if "bucket_name" not in options:
+        return [f"{p.scheme}://{p.netloc}"] if (p := urlsplit(MEDIA_URL)).scheme and p.netloc else []
+    if options.get("custom_domain"):
+        return [f"https://{options['custom_domain']}"]
+    if options.get("endpoint_url"):
+        parts = urlsplit(options["endpoint_url"])
+        return [f"{parts.scheme}://{parts.netloc}", f"{parts.scheme}://*.{parts.netloc}"]
+    return ["https://*.amazonaws.com"]
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *_photo_sources()],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 # Origins allowed to POST (the admin) besides the request's own host, e.g. behind a TLS
 # terminator that talks to Nginx over plain HTTP: "https://magazine.example".
 CSRF_TRUSTED_ORIGINS = read_list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -141,6 +208,14 @@ CACHEKEYS = {
     "NGINX_FIRST_TIER": bool(NGINX_PURGE_URLS),
     "NGINX_PURGE_URLS": NGINX_PURGE_URLS,
     "NGINX_PURGE_ALLOW": NGINX_PURGE_ALLOW,
+    # Load balancers in front of Nginx: Nginx takes the client's address (X-Forwarded-For)
+    # and the scheme header above from them only.
+    "NGINX_REAL_IP_FROM": read_addresses("NGINX_REAL_IP_FROM", default=[]),
+    # The Nginx fronts gunicorn hears from besides loopback: their X-Real-IP is the client's
+    # address (login throttling, metrics access); anyone else is taken at their own address.
+    "TRUSTED_PROXIES": read_addresses("TRUSTED_PROXIES", default=[]),
+    # Who may read /_cachekeys/metrics besides loopback (Prometheus), on Nginx and Django.
+    "METRICS_ALLOW": read_addresses("METRICS_ALLOW", default=[]),
     # The API's paging and filters (blog/api/) are part of a cacheable URL; nothing else is.
     "QUERY_PARAMS": ["page", "limit", "offset", "category", "tag"],
     # /api/v1/me/ answers per visitor: Nginx must never look it up, Django never store it.

@@ -28,9 +28,12 @@ class Response:
 
 
 def fetch(base_url: str, uri: str = "/", *, method: str = "GET", host: str | None = None,
-          headers: dict[str, str] | None = None, body: bytes | None = None, timeout: float = 10) -> Response:
+          headers: dict[str, str] | None = None, body: bytes | None = None, timeout: float = 10,
+          source: str | None = None) -> Response:
+    """``source``: the local address to connect from (another client: 127.0.0.2, 127.0.0.3...)."""
     parts = urlsplit(base_url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout,
+                                            source_address=(source, 0) if source else None)
     try:
         connection.putrequest(method, uri, skip_host=True, skip_accept_encoding=True)
         connection.putheader("Host", host or parts.netloc)
