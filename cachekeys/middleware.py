@@ -14,12 +14,14 @@ cookie, so it sees the final response (system check ``cachekeys.E002``).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponsePermanentRedirect, QueryDict
 
+from cachekeys import metrics
 from cachekeys.canonical import canonical_uri, declaring, with_tracking
 from cachekeys.coalesce import Coalescer, coalescible
 from cachekeys.conf import Config, get_config
@@ -110,12 +112,16 @@ class PageCacheMiddleware:
             return self.render(request, looked, ticket, config)[0]  # nothing another render could share
         key = looked.nginx_key
         coalescer = Coalescer(get_pool(config), config.claim_seconds, config.coalesce_wait_seconds)
+        began = time.monotonic()
         outcome = coalescer.claim_or_wait(key, ticket.sequence)
         if outcome.body is not None:
+            metrics.count_coalesced(time.monotonic() - began)
             return coalesced_response(looked, outcome.body)  # rendered meanwhile
         if not outcome.holding:
             # memcached down (then store only if another node stands in), or waited enough.
+            metrics.COALESCE.labels("rendered").inc()
             return self.render(request, looked, ticket, config, store=outcome.store)[0]
+        metrics.COALESCE.labels("claimed").inc()
         return self.render_claimed(request, looked, ticket, config, coalescer)
 
     def render_claimed(self, request: HttpRequest, looked: Lookup, ticket: RenderTicket, config: Config,
@@ -134,6 +140,7 @@ class PageCacheMiddleware:
     def render(self, request: HttpRequest, looked: Lookup, ticket: RenderTicket | None, config: Config,
                store: bool = True) -> tuple[HttpResponseBase, bool]:
         """Render the page and store it if the rules allow; return it and whether it was."""
+        began = time.monotonic()
         with collecting() as tags, declaring() as declared:
             response = self.get_response(request)
         exchange = exchange_from(request, looked, response, declared)
@@ -152,4 +159,5 @@ class PageCacheMiddleware:
         response["X-Cache"] = "MISS" if reason is None else "BYPASS"
         if reason is not None:
             response["X-Cache-Reason"] = reason
+        metrics.count_render(response["X-Cache"], time.monotonic() - began, reason)
         return response, reason is None

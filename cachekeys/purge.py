@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,11 +20,12 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from cachekeys import metrics
 from cachekeys.conf import get_config
 from cachekeys.keys import url_key
 from cachekeys.models import CachedPage, PageTag, PurgeEvent
 from cachekeys.records import ALL, page_tag, record_purge
-from cachekeys.store import delete_everywhere
+from cachekeys.store import delete_everywhere, get_pool
 
 logger = logging.getLogger("cachekeys")
 
@@ -44,12 +46,15 @@ def purge_tags(tags: Iterable[str], keys: Iterable[str] = ()) -> PurgeReport:
     report.tags |= {page_tag(key) for key in report.keys}
     if not report.tags:
         return report
+    began = time.monotonic()
     record_purge(report.tags)
     report.keys |= _recorded_keys(report.tags)
     report.failed_servers = delete_everywhere(report.keys)
     keys = sorted(report.keys)
     for start in range(0, len(keys), CHUNK):
         CachedPage.objects.filter(key__in=keys[start:start + CHUNK]).delete()
+    metrics.count_purge(len(report.tags), len(report.keys), get_pool().servers if keys else [],
+                        report.failed_servers, time.monotonic() - began)
     return report
 
 
@@ -104,4 +109,5 @@ def _flush() -> None:
         try:
             purge_tags(tags)
         except Exception:  # a failed purge never fails the save that caused it
+            metrics.count_purge_error()
             logger.exception("purge of %s failed", sorted(tags))

@@ -5,6 +5,7 @@ stops start-up with an error that names it.
 """
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +20,11 @@ from site_project.env import (
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
+# prometheus_client's multiprocess mode (cachekeys.metrics): every process on the box
+# writes its counters to a file here and a scrape adds them up. It must be in the
+# environment before prometheus_client is imported; empty it when the app starts.
+METRICS_DIR = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics")))
+METRICS_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = read_bool("DEBUG", default=False)
 SECRET_KEY = read_secret_key("SECRET_KEY", debug=DEBUG)

@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("blog.api.urls")),
+    path("", include("cachekeys.urls")),  # /_cachekeys/metrics, for Prometheus
     path("", include("blog.urls")),
 ]
 

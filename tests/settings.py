@@ -9,6 +9,9 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 # Uploaded photos of this run, away from var/media (gunicorn started by the tests gets the same).
 os.environ.setdefault("MEDIA_ROOT", os.path.join(tempfile.gettempdir(), f"magazine-media-{os.getpid()}"))
+# One metrics folder per test run, shared with the gunicorn processes the run starts
+# (they inherit the environment): counts from other runs never mix in.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"magazine-metrics-{os.getpid()}"))
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1,site.test,.site.test")
 
 from site_project.settings import *  # noqa: E402,F401,F403

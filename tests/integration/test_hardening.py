@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from tests.conftest import running_site
 from tests.factories import make_post
 from tests.http import fetch
 
@@ -58,15 +59,18 @@ BALANCER = "127.0.0.9"
 
 
 @pytest.fixture
-def tls_site(make_site, monkeypatch):
+def tls_site(transactional_db, monkeypatch):
     """deploy/README.md's "TLS at the load balancer", the balancer at 127.0.0.9."""
     for name, value in TLS_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)  # the app servers' environment
     monkeypatch.setenv("NGINX_REAL_IP_FROM", BALANCER)
+    # Nested strictly, so each override restores exactly what it replaced.
     with override_settings(SECURE_SSL_REDIRECT=True, SECURE_HSTS_SECONDS=31536000,
                            SECURE_HSTS_INCLUDE_SUBDOMAINS=True, SECURE_HSTS_PRELOAD=True,
                            CACHEKEYS={**settings.CACHEKEYS, "NGINX_REAL_IP_FROM": [BALANCER]}):
-        yield make_site()
+        with running_site() as stack, override_settings(
+                CACHEKEYS={**settings.CACHEKEYS, "SERVERS": stack.memcached_servers}):
+            yield stack
 
 
 class TestTlsAtTheLoadBalancer:
