@@ -25,10 +25,12 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import REGISTRY, Collector
 
+# Set on a response that is not a page (the metrics themselves): not counted as a render.
+UNCOUNTED = "cachekeys_uncounted"
 RENDER_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 PURGE_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
-RENDERS = Counter("cachekeys_renders", "Pages Django rendered for Nginx's cache location, by X-Cache.",
+RENDERS = Counter("cachekeys_renders", "Requests Django rendered (misses, bypasses, editors), by X-Cache.",
                   ["outcome"])
 RENDER_SECONDS = Histogram("cachekeys_render_seconds", "Time to render a page Nginx missed.",
                            buckets=RENDER_BUCKETS)
@@ -154,3 +156,46 @@ class _Default(Collector):
 
 def exposition() -> bytes:
     return generate_latest(registry())
+
+
+# ``cache_stats``: the same numbers as a table, for people without Prometheus.
+
+NGINX_METRICS_PATH = "/_cachekeys/metrics"
+
+
+def nginx_metrics_urls(purge_urls: tuple[str, ...], base_url: str) -> list[str]:
+    """Each Nginx's metrics URL: beside its purge location, else the one cache_warm asks."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    if purge_urls:
+        return [urlunsplit((p.scheme, p.netloc, NGINX_METRICS_PATH, "", "")) for p in map(urlsplit, purge_urls)]
+    return [base_url.rstrip("/") + NGINX_METRICS_PATH]
+
+
+def read_nginx(url: str, timeout: float = 2.0) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310 (an ops-given URL)
+        return answer.read().decode("utf-8")
+
+
+def rows(text: str, source: str) -> list[tuple[str, str, str, float]]:
+    """(source, metric, labels, value) for each sample; histograms as count and sum only."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    found = []
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name.endswith(("_bucket", "_created")):
+                continue
+            labels = ",".join(f"{name}={value}" for name, value in sorted(sample.labels.items()))
+            found.append((source, sample.name, labels, sample.value))
+    return found
+
+
+def hit_ratio(nginx_rows: list[tuple[str, str, str, float]]) -> float | None:
+    """Hits over requests that went through the cache (X-Cache set), or None before any."""
+    cached = [(labels, value) for _, name, labels, value in nginx_rows
+              if name == "cachekeys_nginx_requests_total" and "cache=NONE" not in labels]
+    total = sum(value for _, value in cached)
+    return sum(value for labels, value in cached if "cache=HIT" in labels) / total if total else None

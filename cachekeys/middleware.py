@@ -159,5 +159,6 @@ class PageCacheMiddleware:
         response["X-Cache"] = "MISS" if reason is None else "BYPASS"
         if reason is not None:
             response["X-Cache-Reason"] = reason
-        metrics.count_render(response["X-Cache"], time.monotonic() - began, reason)
+        if not getattr(response, metrics.UNCOUNTED, False):  # a scrape is not a page
+            metrics.count_render(response["X-Cache"], time.monotonic() - began, reason)
         return response, reason is None

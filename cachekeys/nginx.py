@@ -105,6 +105,7 @@ def client_context(config: Config) -> dict:
     header = "-".join(part.capitalize() for part in meta_name.removeprefix("HTTP_").split("_"))
     return {
         "real_ip_from": list(config.nginx_real_ip_from),
+        "metrics_allow": list(config.metrics_allow),
         "ssl_header": header,
         "ssl_header_variable": "$http_" + meta_name.removeprefix("HTTP_").lower(),
         "ssl_value": ssl_value,

@@ -19,6 +19,8 @@ def metrics(request: HttpRequest) -> HttpResponse:
     if not address_in(client_address(request), get_config().metrics_allow):
         return HttpResponseForbidden("Metrics are for loopback and METRICS_ALLOW only.\n",
                                      content_type="text/plain")
-    from cachekeys.metrics import exposition
+    from cachekeys.metrics import UNCOUNTED, exposition
 
-    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
+    response = HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
+    setattr(response, UNCOUNTED, True)
+    return response

@@ -2,6 +2,9 @@
 # `make run`: the whole stack on loopback with demo content. Arguments come from the Makefile.
 set -euo pipefail
 export NGINX_LISTEN=$1 APP_BIND=$2 MEMCACHED_PORT=$3 RUN_DIR=$4
+# Metrics of this run only (cachekeys.metrics): every process below writes its counters here.
+export PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/metrics"
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && install -d -m 0755 "$PROMETHEUS_MULTIPROC_DIR"
 manage=(.venv/bin/python manage.py)
 
 "${manage[@]}" migrate --noinput -v 0

@@ -64,12 +64,15 @@
         -- memcached within a TTL, which is all a first tier is for).
         local function make_room(size, now)
             if held + size <= BUDGET then return end
-            local kept, bytes = {}, 0
+            local kept, bytes, live = {}, 0, 0
             for key, entry in pairs(entries) do
-                if entry.expires > now then kept[key], bytes = entry, bytes + entry.size end
+                if entry.expires > now then kept[key], bytes, live = entry, bytes + entry.size, live + 1 end
             end
             entries, held = kept, bytes
-            if held + size > BUDGET then entries, held = {}, 0 end
+            if held + size > BUDGET then
+                entries, held = {}, 0
+                cachekeys_metrics.tier_evicted(live)  -- metrics.lua
+            end
         end
 
         local function keep(key, entry, now)
@@ -78,6 +81,7 @@
             if entry.size > BUDGET then return end
             make_room(entry.size, now)
             entries[key], held = entry, held + entry.size
+            cachekeys_metrics.tier_held(held)
         end
 
         -- Read the page from memcached (the internal location picks the node) and keep
