@@ -14,7 +14,7 @@ from django.core.management import call_command
 from prometheus_client.parser import text_string_to_metric_families
 
 from cachekeys.metrics import exposition
-from blog.cache import tag_posts
+from blog.surrogates import tag_posts
 from blog.models import Tag
 from cachekeys.purge import purge_tags, purge_urls
 from tests.factories import make_post
