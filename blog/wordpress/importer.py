@@ -396,9 +396,10 @@ def _write(scan: _Scan, ready, stored: dict, report: ImportReport, using: str, o
                 _write_all(scan, ready, stored, report, using, on_post)
                 if dry_run:
                     transaction.set_rollback(True, using=using)
-                elif purge_cache and (report.changed_ids or report.changed_pages):
+                elif purge_cache and (report.changed_ids or report.changed_pages or report.changed_addresses):
                     posts, pages = list(report.changed_ids), list(report.changed_pages)
-                    transaction.on_commit(lambda: _timed_purge(posts, pages, report), using=using)
+                    addresses = list(report.changed_addresses)
+                    transaction.on_commit(lambda: _timed_purge(posts, pages, addresses, report), using=using)
             return
         except _Busy:
             if time.monotonic() > deadline:
@@ -427,7 +428,7 @@ def _write_all(scan: _Scan, ready, stored: dict, report: ImportReport, using: st
         if on_post is not None:
             on_post(len(batch))
     writers.resolve_waiting_media(photos, report, using)
-    writers.record_old_addresses(report, scan.site_url, using)
+    writers.record_old_addresses(report, scan, using)
 
 
 class _Busy(Exception):
@@ -490,22 +491,23 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _timed_purge(post_ids: list[int], page_ids: list[int], report: ImportReport) -> None:
+def _timed_purge(post_ids: list[int], page_ids: list[int], addresses: list, report: ImportReport) -> None:
     started = time.monotonic()
-    purge(post_ids, page_ids)
+    purge(post_ids, page_ids, addresses)
     report.purge_seconds = time.monotonic() - started
 
 
-def purge(post_ids: list[int], page_ids: list[int] = ()) -> None:
-    """Ask the page cache to drop every page showing these posts (and pages), once.
+def purge(post_ids: list[int], page_ids: list[int] = (), addresses: list = ()) -> None:
+    """Ask the page cache to drop every page showing these posts, once; then the pages
+    and old addresses written (a second purge only when there are any).
 
     Runs after the commit. A cache failure is logged: the import itself succeeded.
     """
     try:
         if post_ids:
             invalidation.purge_posts(post_ids)
-        if page_ids:
-            writers.purge_pages(page_ids)
+        if page_ids or addresses:
+            writers.purge_pages(page_ids, addresses)
     except Exception as error:  # noqa: BLE001 - memcached down must not fail a committed import
         logger.error("purging the cache for %d imported posts failed: %s", len(post_ids), error)
 

@@ -49,6 +49,7 @@ class ExportError(Exception):
 class Author:
     login: str
     email: str = ""
+    wp_id: int | None = None
     display_name: str = ""
     first_name: str = ""
     last_name: str = ""
@@ -274,6 +275,7 @@ def _record(element: Element, at: tuple[int, int], wp: str, name: str) -> Record
         return Author(
             login=_text(element, wp + "author_login"),
             email=_text(element, wp + "author_email"),
+            wp_id=_int_or_none(_text(element, wp + "author_id")),
             display_name=_text(element, wp + "author_display_name"),
             first_name=_text(element, wp + "author_first_name"),
             last_name=_text(element, wp + "author_last_name"),

@@ -34,11 +34,12 @@ class ImportReport:
     authors: int = 0
     categories: int = 0
     tags: int = 0
-    redirects: int = 0  # old addresses recorded
+    redirects: int = 0  # old addresses recorded or re-pointed
     media_waiting: int = 0  # bodies still pointing at photos another cluster imports
     changed_ids: list[int] = field(default_factory=list)  # pks of created and updated posts
     changed_pages: list[int] = field(default_factory=list)
     written: list[tuple] = field(default_factory=list)  # (kind, wp id, old link, pk) for redirects
+    changed_addresses: list[tuple[str, str]] = field(default_factory=list)  # old (path, query) recorded
     read_seconds: float = 0.0  # the scan: parsing, validating, preparing the items
     fetch_seconds: float = 0.0  # copying and downloading attachments, making their sizes
     wait_seconds: float = 0.0  # waiting for SQLite's write lock (other clusters writing)

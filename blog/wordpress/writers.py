@@ -312,6 +312,7 @@ def write_attachments(items: list[PreparedAttachment], stored: dict, users: dict
                     tally.updated += 1
                 else:
                     tally.unchanged += 1
+                _remember(report, "attachment", item.wp_id, item.link, image)
                 continue
             photo = stored.get(item.wp_id)
             if photo is None:
@@ -327,6 +328,7 @@ def write_attachments(items: list[PreparedAttachment], stored: dict, users: dict
                           uploaded_at=item.uploaded_at or timezone.now())
             image.save(using=using)
             tally.created += 1
+            _remember(report, "attachment", item.wp_id, item.link, image)
 
 
 @dataclass
@@ -572,12 +574,16 @@ def write_pages(items: list[PreparedPage], photos: PhotoMap, report, using: str)
         _remember(report, "page", item.wp_id, item.link, page)
 
 
-def purge_pages(page_ids: list[int]) -> None:
-    """Purge the pages' own addresses and the lists of pages (footer, sitemap)."""
+def purge_pages(page_ids: list[int], addresses: list[tuple[str, str]] = ()) -> None:
+    """Purge the pages' own addresses, the lists of pages (footer, sitemap), and what the
+    old addresses recorded answered before (a kept 404)."""
+    from blog.wordpress import redirects
     from cachekeys.dependencies import instance_tag
     from cachekeys.purge import purge_tags
 
     tags = {instance_tag(Page, pk) for pk in page_ids}
+    if addresses:
+        tags |= redirects.purge_tags(addresses)
     try:
         from blog import pages as page_cache
     except ImportError:  # pragma: no cover
@@ -620,9 +626,12 @@ def _remember(report, kind: str, wp_id: int, link: str, obj: Model) -> None:
     report.written.append((kind, wp_id, link, obj.pk))
 
 
-def record_old_addresses(report, site_url: str, using: str) -> None:
+def record_old_addresses(report, scan, using: str) -> None:
     """Record every old address of the items written (see ``blog.wordpress.redirects``)."""
     from blog.wordpress import redirects
 
-    report.redirects += redirects.record(report.written, site_url, using)
+    changed = redirects.record(report.written, scan.site_url, using, scan=scan,
+                               first_cluster=report.cluster.index == 1)
+    report.redirects += len(changed)
+    report.changed_addresses += changed
     report.written.clear()
