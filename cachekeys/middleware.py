@@ -64,6 +64,27 @@ def hide_tracking(request: HttpRequest, tracking: TrackingParams) -> None:
         request.GET = QueryDict(kept.encode("latin-1"))  # WSGI strings carry raw bytes as latin-1
 
 
+def render_for_public_url(request: HttpRequest, looked: Lookup, config: Config) -> None:
+    """Make the view build absolute URLs from the key's host and the public scheme and port.
+
+    The key holds the host without port or scheme, so a page stored for one reader is
+    served to readers who sent ``Host: site.test:31337`` or came over the other scheme:
+    its links must carry only what is part of the key (PUBLIC_SCHEME, PUBLIC_PORT).
+    Only for requests Nginx looked up (the ones stored); others keep the Host they sent,
+    which Django's CSRF Origin check needs.
+    """
+    if not (looked.looked_up and looked.host):
+        return
+    default_port = 443 if config.public_scheme == "https" else 80
+    port = config.public_port
+    request.META["HTTP_HOST"] = looked.host + (f":{port}" if port and port != default_port else "")
+    request.META["SERVER_PORT"] = str(port or default_port)
+    request.META["wsgi.url_scheme"] = config.public_scheme
+    if settings.SECURE_PROXY_SSL_HEADER:
+        header, secure_value = settings.SECURE_PROXY_SSL_HEADER
+        request.META[header] = secure_value if config.public_scheme == "https" else "http"
+
+
 def exchange_from(request: HttpRequest, looked: Lookup, response: HttpResponseBase,
                   declared: list[str | None] = ()) -> Exchange:
     meta = request.META
@@ -105,6 +126,7 @@ class PageCacheMiddleware:
         config = get_config()
         looked = lookup_for(request, config)
         hide_tracking(request, config.key_rules.tracking)
+        render_for_public_url(request, looked, config)
         # Only Nginx's cache location names a key; other requests are never stored, so
         # they skip the bookkeeping.
         ticket = take_ticket() if looked.nginx_key else None

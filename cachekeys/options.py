@@ -80,6 +80,22 @@ def number(minimum: float, maximum: float = math.inf, whole: bool = False,
     return parse
 
 
+def choice(*allowed: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if value not in allowed:
+            raise Invalid(f"is {value!r}, not one of {', '.join(map(repr, allowed))}")
+        return value
+    return parse
+
+
+def optional_port(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+        raise Invalid(f"is {value!r}, not a port number or None")
+    return value
+
+
 def boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise Invalid(f"is {value!r}, not True or False")
@@ -294,6 +310,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("METRICS_ALLOW", [], networks, "cachekeys.E031",
             "Write Prometheus' address like 10.0.0.40 or 10.0.0.0/24.",
             "who may read /_cachekeys/metrics (Nginx's and Django's) besides loopback"),
+    Setting("PUBLIC_SCHEME", "http", choice("http", "https"), TYPE, "\"http\" or \"https\" (behind a TLS terminator).",
+            "the scheme of absolute URLs in stored pages, feeds and sitemaps: the key holds no scheme"),
+    Setting("PUBLIC_PORT", None, optional_port, TYPE, "A port such as 8000, or None for the scheme's own.",
+            "the port of absolute URLs in stored pages (None: none written); the key holds no port"),
     Setting("WARM_BASE_URL", "http://127.0.0.1:8000", http_url, TYPE, "E.g. http://127.0.0.1:8000.",
             "the Nginx cache_warm asks (default Host: this URL's)"),
     Setting("WARM_SITEMAP", "/sitemap.xml", quotable, TYPE, "A path such as /sitemap.xml.",

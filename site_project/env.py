@@ -120,6 +120,23 @@ def read_positive_int(name: str, default: int) -> int:
     return int(raw)
 
 
+def read_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = env.str(name, default=default).strip().lower()
+    if raw not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {raw!r}.")
+    return raw
+
+
+def read_port(name: str) -> int | None:
+    """A TCP port, or None when the variable is unset or empty."""
+    raw = env.str(name, default="").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ImproperlyConfigured(f"{name} must be a port number (1-65535), got {raw!r}.")
+    return int(raw)
+
+
 def read_secret_key(name: str, debug: bool) -> str:
     value = env.str(name, default="").strip()
     if value:

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from site_project.env import (
-    env, read_addresses, read_bool, read_database, read_int, read_list, read_positive_int,
-    read_proxy_ssl_header, read_secret_key, read_servers,
+    env, read_addresses, read_bool, read_choice, read_database, read_int, read_list, read_port,
+    read_positive_int, read_proxy_ssl_header, read_secret_key, read_servers,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -229,6 +229,9 @@ CACHEKEYS = {
     "BYPASS_PREFIXES": ["/admin/", "/api/v1/me/", "/api/v1/comment/"],
     # A post scheduled to appear shortens every page's life to its publication time.
     "EXPIRY_CAP": "blog.invalidation.seconds_until_next_publication",
+    # Absolute URLs in stored pages, feeds and sitemaps: the key holds neither scheme nor port.
+    "PUBLIC_SCHEME": read_choice("PUBLIC_SCHEME", "http", ("http", "https")),
+    "PUBLIC_PORT": read_port("PUBLIC_PORT"),
 }
 
 # Comments' per-address rate limit (blog.comments) counts in memcached, shared by every app

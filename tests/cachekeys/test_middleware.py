@@ -100,3 +100,20 @@ class TestExpiry:
 
     def test_never_below_one_second(self):
         assert expiry(1, 0.9, random.Random(1)) == 1
+
+
+class TestPublicUrls:
+    @pytest.mark.parametrize(
+        ("scheme", "port", "expected"),
+        [("http", None, "http://site.test/x/"), ("https", None, "https://site.test/x/"),
+         ("http", 8000, "http://site.test:8000/x/"), ("https", 443, "https://site.test/x/")],
+    )
+    def test_absolute_urls_carry_the_public_scheme_and_port_only(self, cache_at, scheme, port, expected):
+        with override_settings(CACHEKEYS={**settings.CACHEKEYS, "SERVERS": [cache_at.address],
+                                          "PUBLIC_SCHEME": scheme, "PUBLIC_PORT": port}):
+            response = via_nginx("/absolute/", host="Site.Test:31337", HTTP_X_FORWARDED_PROTO="https")
+        assert response.content.decode() == expected
+
+    def test_requests_nginx_did_not_look_up_keep_their_host(self, cache_at):
+        response = Client().get("/absolute/", HTTP_HOST="site.test:31337")
+        assert response.content == b"http://site.test:31337/x/"

@@ -26,6 +26,10 @@ def uses_session(request):
     return HttpResponse("session read")
 
 
+def absolute(request):
+    return HttpResponse(request.build_absolute_uri("/x/"))
+
+
 def streaming(request):
     return StreamingHttpResponse(iter([b"a", b"b"]))
 
@@ -39,6 +43,7 @@ urlpatterns = [
     path("no-store/", no_store(page)),
     path("opt-in/", store_page(page)),
     path("stream/", streaming),
+    path("absolute/", absolute),
 ]
 
 

@@ -222,12 +222,19 @@ class TestBypass:
 
 
 class TestHosts:
-    def test_django_sees_the_port_the_client_used(self, stack, post):
-        port = stack.base_url.rsplit(":", 1)[1]
-        feed = fetch(stack.base_url, "/feed/", host=f"site.test:{port}")
-        assert f"http://site.test:{port}/posts/hello-world/".encode() in feed.body
-        again = fetch(stack.base_url, "/feed/", host=f"site.test:{port}")
-        assert again.header("X-Cache") == "HIT"
+    @pytest.mark.parametrize("uri", ["/feed/", "/sitemap.xml", "/"])
+    def test_a_port_in_host_never_reaches_stored_links(self, stack, post, uri):
+        cold = fetch(stack.base_url, uri, host="site.test:31337")
+        assert cold.header("X-Cache") == "MISS"
+        assert b":31337" not in cold.body
+        plain = fetch(stack.base_url, uri, host="site.test")
+        assert plain.header("X-Cache") == "HIT" and plain.body == cold.body
+        if uri != "/":
+            assert b"http://site.test/posts/hello-world/" in cold.body
+
+    def test_the_scheme_of_the_request_never_reaches_stored_links(self, stack, post):
+        feed = fetch(stack.base_url, "/feed/", host="site.test", headers={"X-Forwarded-Proto": "https"})
+        assert b"https://" not in feed.body and b"http://site.test/posts/hello-world/" in feed.body
 
     @pytest.mark.parametrize("host", ["evil.test", "site.test.evil.test", "localhost.evil"])
     def test_unknown_hosts_are_refused_and_store_nothing(self, stack, post, host):
