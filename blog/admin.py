@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from blog import images, pages
-from blog.models import Category, Comment, Image, Page, Post, Tag
+from blog.models import Category, Comment, Image, OldUrl, Page, Post, Tag
 from blog.site import SITE_NAME
 from cachekeys.admin import CachedPagesMixin
 
@@ -309,3 +309,12 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.action(description="Put selected comments back in the queue (hide them)", permissions=["change"])
     def mark_pending(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set(request, queryset, Comment.Status.PENDING, "Back in the queue:")
+
+
+@admin.register(OldUrl)
+class OldUrlAdmin(admin.ModelAdmin):
+    """Old addresses and where they answer 301 to (slug changes add them on their own)."""
+
+    list_display = ("__str__", "target_type", "target_id", "url", "created_at")
+    search_fields = ("path", "query", "url")
+    list_filter = ("target_type",)

@@ -7,9 +7,10 @@ class BlogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from blog import comments, images, invalidation, pages
+        from blog import comments, images, invalidation, pages, redirects
 
         invalidation.register()
         comments.register()
         images.register()
         pages.register()
+        redirects.register()

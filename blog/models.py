@@ -361,3 +361,29 @@ class Comment(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+
+
+class OldUrl(models.Model):
+    """An address the site used to answer, and where it moved: answered with a 301.
+
+    Written when a post, category or tag changes its slug (``blog.redirects``) and by the
+    WordPress import for every old permalink (``?page_id=``, dated paths, feeds...). The
+    target is an object, followed wherever its URL moves next, or a fixed URL.
+    """
+
+    path = models.CharField(max_length=500, help_text="The path as Django decodes it, e.g. /posts/old-slug/.")
+    query = models.CharField(max_length=500, blank=True, default="",
+                             help_text="The query in its canonical spelling (page_id=12), empty for none.")
+    target_type = models.ForeignKey("contenttypes.ContentType", null=True, blank=True, on_delete=models.CASCADE)
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    url = models.CharField(max_length=1000, blank=True, default="",
+                           help_text="A fixed target instead of an object (a path or an absolute URL).")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["path", "query"], name="blog_oldurl_path_query")]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+        verbose_name = "old URL"
+
+    def __str__(self) -> str:
+        return self.path + (f"?{self.query}" if self.query else "")

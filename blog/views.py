@@ -62,6 +62,9 @@ def unpaginated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 def home(request: HttpRequest) -> HttpResponse:
     """Show the newest posts, sticky ones first on page 1, the first of them as the lead story."""
+    if set(request.GET) - {"page"}:
+        # /?p=ID and other old addresses are 404s here, answered by blog.redirects.
+        raise Http404("The home page takes no such parameter.")
     page = paginate(request, queries.home_posts())
     posts = list(page.object_list)
     if page.number == 1:

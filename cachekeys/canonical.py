@@ -79,11 +79,16 @@ def canonical_path(request: HttpRequest) -> str:
     return escape_uri_path(request.path)
 
 
-def canonical_uri(request: HttpRequest) -> str:
-    """Return the canonical spelling of the request (its query already without tracking)."""
+def request_query(request: HttpRequest) -> str:
+    """Return the request's query (already without tracking) in its canonical spelling."""
     raw = request.META.get("QUERY_STRING", "")
     order = [name for part in raw.split("&") if part for name in QueryDict(part.encode("latin-1"))]
-    query = canonical_query(request.GET, order)
+    return canonical_query(request.GET, order)
+
+
+def canonical_uri(request: HttpRequest) -> str:
+    """Return the canonical spelling of the request (its query already without tracking)."""
+    query = request_query(request)
     return canonical_path(request) + ("?" + query if query else "")
 
 

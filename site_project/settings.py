@@ -65,6 +65,8 @@ MIDDLEWARE = [
     # Below the page cache, so the policy is part of the response it stores; Nginx repeats
     # it on hits (cachekeys.nginx.HEADER_MIDDLEWARE). django-csp's own, in a fixed order.
     "site_project.csp.StableCSPMiddleware",
+    # Below the page cache (which stores its 301s), above CommonMiddleware (APPEND_SLASH first).
+    "blog.redirects.OldUrlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -223,7 +225,8 @@ CACHEKEYS = {
     # Who may read /_cachekeys/metrics besides loopback (Prometheus), on Nginx and Django.
     "METRICS_ALLOW": read_addresses("METRICS_ALLOW", default=[]),
     # The API's paging and filters (blog/api/) are part of a cacheable URL; nothing else is.
-    "QUERY_PARAMS": ["page", "limit", "offset", "category", "tag"],
+    # "p": WordPress's /?p=ID, answered with a 301 to that post (blog.redirects).
+    "QUERY_PARAMS": ["page", "limit", "offset", "category", "tag", "p"],
     # /api/v1/me/ answers per visitor: Nginx must never look it up, Django never store it.
     # So do comment submissions and an author's question about their own comment.
     "BYPASS_PREFIXES": ["/admin/", "/api/v1/me/", "/api/v1/comment/"],
