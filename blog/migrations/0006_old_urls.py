@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0004_image_dimensions_set_on_save'),
+        ('blog', '0005_wordpress_media_pages_comments'),
         ('contenttypes', '0002_remove_content_type_name'),
     ]
 
