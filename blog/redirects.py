@@ -30,6 +30,9 @@ from cachekeys.tracking import tracker
 
 # Models whose slug changes are remembered (their old URL answers 301 to the new one).
 MOVABLE: tuple[type[models.Model], ...] = (Post, Category, Tag)
+# Parameters of WordPress's old addresses of "/" (?p=, ?page_id=, ?cat=, ?m=, ?feed=...):
+# the home page answers them 404, so an OldUrl row or a rule (RULES) answers instead.
+OLD_URL_PARAMS = frozenset({"p", "page_id", "attachment_id", "cat", "m", "feed", "author"})
 _WORDPRESS_ID = re.compile(r"[1-9][0-9]{0,17}")  # strict: /?p=0123 is not /?p=123
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from blog import comments, queries
+from blog.redirects import OLD_URL_PARAMS
 from blog.site import display_name
 from cachekeys.canonical import canonical_path, declare_canonical
 
@@ -62,9 +63,9 @@ def unpaginated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 def home(request: HttpRequest) -> HttpResponse:
     """Show the newest posts, sticky ones first on page 1, the first of them as the lead story."""
-    if set(request.GET) - {"page"}:
-        # /?p=ID and other old addresses are 404s here, answered by blog.redirects.
-        raise Http404("The home page takes no such parameter.")
+    if OLD_URL_PARAMS.intersection(request.GET):
+        # /?p=ID and WordPress's other old addresses: a 404 here, a 301 from blog.redirects.
+        raise Http404("An old address.")
     page = paginate(request, queries.home_posts())
     posts = list(page.object_list)
     if page.number == 1:

@@ -71,7 +71,7 @@ class TestWordPressIds:
         answer = get("/?p=123")
         assert (answer.status_code, answer["Location"]) == (301, "/posts/imported/")
 
-    @pytest.mark.parametrize("uri", ["/?p=999", "/?p=abc", "/?p=", "/?p=0123", "/?p=123&page=2", "/?x=1"])
+    @pytest.mark.parametrize("uri", ["/?p=999", "/?p=abc", "/?p=", "/?p=0123", "/?p=123&page=2", "/?page_id=4"])
     def test_anything_else_is_a_404_never_the_home_page(self, uri):
         make_post("Imported", slug="imported", wordpress_id=123)
         answer = get(uri)
@@ -102,3 +102,8 @@ class TestRows:
     def test_needs_exactly_one_target(self):
         with pytest.raises(ValueError):
             record_old_url("/x/")
+
+
+def test_other_parameters_still_get_the_home_page():
+    make_post("Home story", slug="home-story")
+    assert get("/?ref=mail").status_code == 200
