@@ -19,6 +19,7 @@ export STATIC_ROOT ?= $(RUN_DIR)/static
 
 setup: $(VENV)/.installed
 	@bash deploy/install-packages.sh
+	@DEBUG=1 $(MANAGE) migrate --noinput -v 0  # the development database ./manage.py runserver uses
 
 $(VENV)/.installed: requirements.txt
 	@bash deploy/install-packages.sh

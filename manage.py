@@ -1,11 +1,40 @@
 #!/usr/bin/env python
-"""Django's command-line utility for administrative tasks."""
+"""Django's command-line utility for administrative tasks.
+
+Two commands get defaults of their own, so they work in a fresh checkout with nothing
+exported (an exported variable or ``--settings`` always wins):
+
+* ``harvest`` runs on the test settings (``tests.settings``: a throwaway secret key, a
+  test database), as ``make harvest`` does;
+* ``runserver`` is the development server, so it runs with ``DEBUG`` on (and therefore
+  the development secret key). Every other command, gunicorn and production stay strict.
+"""
 import os
 import sys
+from pathlib import Path
+
+# The command -> the environment defaults it runs with.
+COMMAND_SETTINGS = {"harvest": "tests.settings"}
+COMMAND_ENVIRONMENT = {"runserver": {"DEBUG": "1"}}
+
+
+def command_of(argv: list[str]) -> str | None:
+    """Return the subcommand named in ``argv`` (the first word that is not an option)."""
+    return next((word for word in argv[1:] if not word.startswith("-")), None)
+
+
+def apply_command_defaults(argv: list[str], environ: dict) -> None:
+    command = command_of(argv)
+    environ.setdefault("DJANGO_SETTINGS_MODULE", COMMAND_SETTINGS.get(command, "site_project.settings"))
+    for name, value in COMMAND_ENVIRONMENT.get(command, {}).items():
+        environ.setdefault(name, value)
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_project.settings")
+    apply_command_defaults(sys.argv, os.environ)
+    # The development database and secret key live in var/ (git-ignored): a fresh
+    # checkout has none yet, and SQLite cannot create the folder itself.
+    (Path(__file__).resolve().parent / "var").mkdir(exist_ok=True)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

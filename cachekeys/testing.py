@@ -126,7 +126,7 @@ class Nginx:
         self.config_path.write_text(self.render())
         with open(self.run_dir / "nginx.stderr", "wb") as stderr:  # the child keeps its own copy
             self.process = subprocess.Popen(
-                ["nginx", "-c", str(self.config_path), "-p", str(self.run_dir), "-g", "daemon off;"],
+                [nginx_binary(), "-c", str(self.config_path), "-p", str(self.run_dir), "-g", "daemon off;"],
                 stdout=subprocess.DEVNULL, stderr=stderr,
             )
         wait_for_port(self.port, self.process)
@@ -134,6 +134,11 @@ class Nginx:
 
     def stop(self) -> None:
         stop_process(self.process, signal.SIGQUIT)  # graceful: finish the requests under way
+
+
+def nginx_binary() -> str:
+    """Nginx lives in /usr/sbin, which a normal user's PATH on Debian does not include."""
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin") or "nginx"
 
 
 class Gunicorn:

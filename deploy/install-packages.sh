@@ -2,6 +2,8 @@
 # Install the Debian packages the project runs on, only those missing. Idempotent.
 set -euo pipefail
 packages=(nginx libnginx-mod-http-lua libnginx-mod-http-ndk memcached firefox-esr python3-venv)
+# jQuery for the $("...") web steps (lettuce.css_selector_steps), as lettuce_webdriver loaded it.
+packages+=(libjs-jquery)
 packages+=("$@")
 missing=()
 for pkg in "${packages[@]}"; do

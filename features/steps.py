@@ -1,7 +1,8 @@
 """The magazine's own steps: people, posts, the page cache and the feed.
 
 The generic browser steps come from ``lettuce.webdriver`` (imported by ``terrain.py``).
-Cache checks fetch pages with urllib from this process, through Nginx, and read the
+Cache checks fetch pages from this process (``tests.http``, the one HTTP helper the tests
+and features share), through Nginx, and read the
 ``X-Cache`` header the stack sets: ``HIT`` (Nginx answered from memcached), ``MISS``
 (Django rendered and stored the page) or ``BYPASS`` (Django rendered, did not store).
 """
@@ -9,10 +10,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
-from email.message import Message
 
 from defusedxml import ElementTree
 from django.contrib.auth import get_user_model
@@ -23,8 +20,10 @@ from selenium.webdriver.common.by import By
 
 from blog.models import Category, Post, Tag
 from lettuce import step, world
-from lettuce.harvest import resolve_url
-from lettuce.webdriver import find_button, normalize, texts_of, wait_for
+from lettuce.urls import resolve_url
+from lettuce.webdriver import cookie_header, find_button, normalize, texts_of, wait_for
+from tests.http import Response
+from tests.http import fetch as http_fetch
 
 EDITOR_MODELS = ("post", "category", "tag")
 POST_CARD_TITLES = "main article.post-card .post-card__title"
@@ -172,67 +171,41 @@ def post_cards_read(step):
 # -- the cache, seen from outside the browser ---------------------------------------------
 
 
-@dataclass
-class Fetched:
-    status: int
-    headers: Message
-    body: bytes
-
-    @property
-    def x_cache(self) -> str:
-        return self.headers.get("X-Cache", "(none)")
-
-    def describe(self) -> str:
-        reason = self.headers.get("X-Cache-Reason")
-        return f"{self.status}, X-Cache: {self.x_cache}" + (f" ({reason})" if reason else "")
+def fetch(path: str, cookies: str = "") -> Response:
+    """GET ``path`` through Nginx, as a reader without a browser would (no redirects followed)."""
+    return http_fetch(world.base_url, path, headers={"Cookie": cookies} if cookies else None,
+                      timeout=15)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # report the redirect itself, not where it leads
-
-
-def fetch(path: str, cookies: str = "") -> Fetched:
-    """GET ``path`` through Nginx, as a reader without a browser would."""
-    request = urllib.request.Request(resolve_url(path), headers={"Cookie": cookies} if cookies else {})
-    opener = urllib.request.build_opener(_NoRedirects)
-    try:
-        with opener.open(request, timeout=15) as response:
-            return Fetched(response.status, response.headers, response.read())
-    except urllib.error.HTTPError as error:
-        with error:
-            return Fetched(error.code, error.headers, error.read())
-
-
-def browser_cookies() -> str:
-    return "; ".join(f"{cookie['name']}={cookie['value']}" for cookie in world.browser.get_cookies())
+def x_cache(response: Response) -> str:
+    return response.header("X-Cache") or "(none)"
 
 
 @step(r'^the page "([^"]*)" is served from the cache$')
 def served_from_cache(step, path):
     """Pass when Nginx answers ``path`` from memcached, after at most one warming request."""
     first = fetch(path)
-    if first.x_cache == "HIT":
+    if x_cache(first) == "HIT":
         return
-    assert first.x_cache == "MISS", f"{path} cannot be cached: {first.describe()}"
+    assert x_cache(first) == "MISS", f"{path} cannot be cached: {first.describe()}"
     second = fetch(path)
-    assert second.x_cache == "HIT", f"{path} was stored but not served from the cache: {second.describe()}"
+    assert x_cache(second) == "HIT", f"{path} was stored but not served from the cache: {second.describe()}"
 
 
 @step(r'^the next request for "([^"]*)" is a cache (HIT|MISS|BYPASS)$')
 def next_request_is(step, path, expected):
     fetched = fetch(path)
-    assert fetched.x_cache == expected, f"{path}: expected X-Cache: {expected}, got {fetched.describe()}"
+    assert x_cache(fetched) == expected, f"{path}: expected X-Cache: {expected}, got {fetched.describe()}"
 
 
 @step(r'^my next request for "([^"]*)" is not served from the cache$')
 def my_request_not_cached(step, path):
     """Fetch ``path`` with the browser's cookies (its session): never a cache hit."""
-    cookies = browser_cookies()
+    cookies = cookie_header()
     assert "sessionid=" in cookies, "the browser has no session: log in first"
     fetched = fetch(path, cookies)
     assert fetched.status == 200, f"{path}: {fetched.describe()}"
-    assert fetched.x_cache != "HIT", f"{path} came from the cache for a logged-in user: {fetched.describe()}"
+    assert x_cache(fetched) != "HIT", f"{path} came from the cache for a logged-in user: {fetched.describe()}"
 
 
 @step(r'^the page "([^"]*)" answers (\d{3})$')

@@ -10,7 +10,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from lettuce import step, world
-from tests.http import Response, fetch
+from lettuce.webdriver import cookie_header
+from tests.http import fetch
 
 
 def _current_uri() -> str:
@@ -18,23 +19,14 @@ def _current_uri() -> str:
     return here.path + (f"?{here.query}" if here.query else "")
 
 
-def _browser_cookie_header() -> str:
-    return "; ".join(f"{cookie['name']}={cookie['value']}" for cookie in world.browser.get_cookies())
-
-
-def _describe(response: Response) -> str:
-    reason = response.header("X-Cache-Reason")
-    return f"{response.status}, X-Cache: {response.header('X-Cache')}" + (f" ({reason})" if reason else "")
-
-
 @step(r"^the page I am reading is the copy readers get from the cache$")
 def page_is_the_cached_copy(step):
     uri = _current_uri()
     reader = fetch(world.base_url, uri)
-    assert reader.header("X-Cache") == "HIT", f"{uri} is not in the cache: {_describe(reader)}"
+    assert reader.header("X-Cache") == "HIT", f"{uri} is not in the cache: {reader.describe()}"
     # The editor's own request: Nginx sends it to Django, which must render the same bytes.
-    editor = fetch(world.base_url, uri, headers={"Cookie": _browser_cookie_header()})
-    assert editor.status == 200, f"{uri} for the editor: {_describe(editor)}"
+    editor = fetch(world.base_url, uri, headers={"Cookie": cookie_header()})
+    assert editor.status == 200, f"{uri} for the editor: {editor.describe()}"
     assert editor.text == reader.text, f"the editor's {uri} differs from the cached copy"
     for dynamic in ("Edit this post", "Logged in as"):
         assert dynamic not in reader.text, f'the cached {uri} itself says "{dynamic}"'

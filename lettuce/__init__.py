@@ -6,11 +6,15 @@ runs it on behave through ``./manage.py harvest``:
 * ``step``/``steps``: regex step definitions (``lettuce.decorators``);
 * ``world``, ``before``, ``after``: shared state and hooks (``lettuce.terrain``);
 * ``lettuce.django.django_url``: an absolute URL on the site under test;
-* ``lettuce.webdriver``: the standard web steps, in ``lettuce_webdriver``'s phrasing.
+* ``lettuce.webdriver``: the standard web steps, every phrase of ``lettuce_webdriver``
+  (also importable as ``lettuce_webdriver.webdriver`` and ``.css_selector_steps``).
 
-The glue to behave is ``lettuce.bridge``; the run (test database, live server, Nginx and
-memcached, browser) is ``lettuce.harvest``. Importing this package touches neither Django
-nor behave, so a ``terrain.py`` may import it first thing.
+The glue to behave: ``lettuce.parser`` (feature files read as Lettuce read them),
+``lettuce.model`` (the step and scenario objects), ``lettuce.matching`` (which definition
+runs a step), ``lettuce.runner`` (hooks around behave's run). The run itself (test
+database, live server, ``HARVEST_STACK``, browser) is ``lettuce.harvest``. Importing this
+package touches neither Django nor behave, so a ``terrain.py`` may import it first thing.
+The manual is ``lettuce/README.md``.
 """
 from lettuce.decorators import step, steps
 from lettuce.registry import CALLBACK_REGISTRY, STEP_REGISTRY, call_hook

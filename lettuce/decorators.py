@@ -26,6 +26,16 @@ def step(regex: str | Callable[..., Any]) -> Any:
     return register
 
 
+def bundled_step(regex: str) -> Callable[[F], F]:
+    """Register a step shipped with this package: a suite's own steps are matched first."""
+
+    def register(function: F) -> F:
+        STEP_REGISTRY.load(regex, function, bundled=True)
+        return function
+
+    return register
+
+
 def steps(steps_class: C) -> C:
     """Register the public methods of each instance of ``steps_class`` as steps.
 

@@ -1,7 +1,7 @@
 """``from lettuce.django import django_url``, as Lettuce's Django integration offered it."""
 from __future__ import annotations
 
-from lettuce.harvest import resolve_url
+from lettuce.urls import resolve_url
 
 
 def django_url(url: str = "") -> str:

@@ -8,13 +8,13 @@ The order, and what each hook sees:
 2. Django's test environment and test database are set up (``DiscoverRunner``), then
    every ``*.py`` under the feature folders is imported: step definitions and hooks.
 3. Unless ``-S``: one live server (``lettuce.server``), ``before.runserver(server)``, then
-   ``cachekeys.testing.Stack`` in front of it: a private memcached and a standalone Nginx.
-   Django is pointed at that memcached with ``override_settings(CACHEKEYS=...)``, so the
-   pages it stores are the ones Nginx serves.
-4. ``world.base_url`` is Nginx's URL (relative URLs in steps resolve against it),
-   ``world.live_server_url`` Django's own; ``world.browser`` starts on first use.
-5. ``before.harvest(variables)``; behave runs the features (``lettuce.bridge``);
-   ``after.harvest(total)``.
+   the stack the ``HARVEST_STACK`` setting names in front of it (``lettuce.stack``; for
+   the magazine: a private memcached and a standalone Nginx that Django stores into).
+4. ``world.base_url`` is the stack's URL, else the live server's (relative URLs in steps
+   resolve against it), ``world.live_server_url`` Django's own; ``world.browser`` starts
+   on first use.
+5. ``before.harvest(variables)``; behave runs the features (``lettuce.runner``);
+   ``after.harvest(results)``, one result per app as in Lettuce.
 6. Teardown in reverse, whatever happened: browser, Nginx and memcached, settings, live
    server (then ``after.runserver``), test database.
 
@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
-from urllib.parse import urljoin
 
 from behave.configuration import Configuration
 from django.apps import apps
@@ -47,18 +46,16 @@ from django.core.cache import caches
 from django.test import override_settings
 from django.test.runner import DiscoverRunner
 
-from lettuce.bridge import (
-    HarvestHooks,
-    HarvestRunner,
-    RunServices,
-    TotalResult,
-    import_file,
-    lettuce_snippets,
-    load_step_files,
-)
+from lettuce import conf
 from lettuce.browser import BrowserSession, check_available, slug
+from lettuce.loading import import_file, load_step_files, step_folder_for
+from lettuce.matching import lettuce_snippets
+from lettuce.model import HarvestSummary, TotalResult
+from lettuce.parser import LettuceSyntaxError
 from lettuce.registry import call_hook
+from lettuce.runner import HarvestHooks, HarvestRunner, RunServices
 from lettuce.server import DjangoSide
+from lettuce.stack import StackUnavailable, start_stack
 from lettuce.tags import LettuceTagExpression
 from lettuce.world import world
 
@@ -79,7 +76,7 @@ class FeatureRoot:
     app: ModuleType | None = None
 
     @property
-    def step_folder(self) -> Path:
+    def folder(self) -> Path:
         return self.path if self.path.is_dir() else self.path.parent
 
     def holds(self, filename: str | Path) -> bool:
@@ -102,6 +99,9 @@ class HarvestOptions:
     browser: str = "firefox"
     headless: bool = True
     report_dir: str = "reports/harvest"
+    scenarios: list[int] | None = None  # Lettuce's -s: scenario numbers in each feature
+    debug: bool = False  # Lettuce's -d: DEBUG on while the features run
+    port: int | None = None  # Lettuce's -P: the live server's port
 
 
 def _has_features(path: Path) -> bool:
@@ -115,7 +115,8 @@ def discover_feature_roots(base_dir: Path, only_apps: list[str] | None = None,
     """Return the project's ``features/`` and each installed app's, as harvest runs them.
 
     ``only_apps``/``avoid_apps`` name apps by label or dotted name (Lettuce's ``-a``/``-A``);
-    with ``only_apps`` the project's own ``features/`` is left out.
+    with ``only_apps`` the project's own ``features/`` is left out. Without ``-a``, the
+    ``LETTUCE_APPS`` and ``LETTUCE_AVOID_APPS`` settings choose apps, as in Lettuce.
     """
     only = set(only_apps or [])
     avoid = set(avoid_apps or [])
@@ -126,6 +127,8 @@ def discover_feature_roots(base_dir: Path, only_apps: list[str] | None = None,
     for config in apps.get_app_configs():
         names = {config.label, config.name}
         if (only and not names & only) or names & avoid:
+            continue
+        if not only and not conf.app_selected_by_settings(config.name):
             continue
         folder = Path(config.path) / "features"
         if folder.is_dir() and folder.resolve() != project.resolve():
@@ -180,13 +183,16 @@ class HarvestServices(RunServices):
         self.stack: Any = None
         self.browser: BrowserSession | None = None
 
-    def use_stack(self, stack: Any, browser: BrowserSession) -> None:
-        """Serve the scenarios through ``stack`` (Nginx, memcached) with ``browser``."""
+    def use_site(self, stack: Any, browser: BrowserSession) -> None:
+        """Serve the scenarios through ``stack`` (None: the live server alone) with ``browser``."""
         self.stack = stack
         self.browser = browser
 
     def base_url(self) -> str | None:
-        return self.stack.base_url if self.stack is not None else None
+        if self.stack is not None:
+            return self.stack.base_url
+        info = self.django_side.info
+        return info.url if info is not None else None
 
     def test_case(self) -> Any:
         return self.django_side.case_class()
@@ -197,7 +203,7 @@ class HarvestServices(RunServices):
     def before_scenario(self) -> None:
         self.django_side.before_scenario()
         if self.stack is not None:
-            self.stack.flush()  # pages cached by the last scenario must not answer this one
+            self.stack.flush()  # what the last scenario left cached must not answer this one
         for cache in caches.all():
             cache.clear()
 
@@ -234,7 +240,7 @@ class HarvestServices(RunServices):
 @dataclass
 class HarvestResult:
     failed: bool
-    total: TotalResult
+    total: HarvestSummary
     failures_dir: Path | None
     undefined_snippets: str = ""
 
@@ -262,6 +268,11 @@ class Harvest:
             )
         return roots
 
+    def step_folders(self, roots: list[FeatureRoot]) -> list[Path]:
+        """Each root's step folder, by Lettuce's walk-up rule (``lettuce.loading``)."""
+        barriers = [self.base_dir, *(Path(config.path) for config in apps.get_app_configs())]
+        return [step_folder_for(root.folder, barriers) for root in roots]
+
     def import_terrain(self) -> ModuleType | None:
         terrain = self.base_dir / "terrain.py"
         if not terrain.is_file():
@@ -276,7 +287,8 @@ class Harvest:
         self.import_terrain()
 
         reports = FailureReports(self.base_dir / options.report_dir)
-        django_side = DjangoSide(with_server=options.run_server)
+        django_side = DjangoSide(with_server=options.run_server,
+                                 port=options.port or conf.server_port())
         services = HarvestServices(django_side, roots, reports)
 
         with contextlib.ExitStack() as cleanup:
@@ -292,18 +304,21 @@ class Harvest:
             old_config = test_runner.setup_databases(serialized_aliases=set())
             cleanup.callback(test_runner.teardown_databases, old_config)
 
-            # Step files load once the test database exists (a module that queries at
-            # import must not reach the real one) and before any hook can fire, so the
+            if options.debug:  # Lettuce's -d; otherwise DEBUG is off, as in Django's tests
+                cleanup.enter_context(override_settings(DEBUG=True))
+
+            # Step files load once, when the test database exists (a module that queries
+            # at import must not reach the real one) and before any hook can fire, so the
             # runserver and harvest hooks they define run too (in Lettuce only
             # terrain.py's did).
-            load_step_files([root.step_folder for root in roots], self.base_dir)
+            load_step_files(self.step_folders(roots), self.base_dir)
 
             cleanup.callback(self._server_stopped, django_side)  # runs after the stop below
             django_side.start()
             cleanup.callback(django_side.stop)
             if django_side.info is not None:
                 call_hook("before", "runserver", django_side.info)
-                self._start_stack(services, cleanup)
+                self._start_site(services, cleanup)
 
             result = self._run_behave(roots, services, reports)
             call_hook("after", "harvest", result.total)
@@ -314,40 +329,36 @@ class Harvest:
         if django_side.info is not None:
             call_hook("after", "runserver", django_side.info)
 
-    def _start_stack(self, services: HarvestServices, cleanup: contextlib.ExitStack) -> None:
-        from cachekeys.testing import Stack
-
+    def _start_site(self, services: HarvestServices, cleanup: contextlib.ExitStack) -> None:
         info = services.django_side.info
-        stack = Stack(app=[f"{info.address}:{info.port}"])
-        # Django must store pages in the memcached this Nginx reads.
-        override = override_settings(
-            CACHEKEYS={**settings.CACHEKEYS, "SERVERS": stack.memcached_servers}
-        )
-        override.enable()
-        cleanup.callback(override.disable)
-        cleanup.enter_context(stack)
-
+        try:
+            stack = start_stack(conf.stack_factory(), info, cleanup)
+        except StackUnavailable as error:
+            raise HarvestError(str(error)) from error
+        base_url = stack.base_url if stack is not None else info.url
         browser = BrowserSession(self.options.browser, self.options.headless,
-                                 base_url=stack.base_url, clean_path=settings.STATIC_URL)
-        services.use_stack(stack, browser)
+                                 base_url=base_url, clean_path=settings.STATIC_URL)
+        services.use_site(stack, browser)
         world._use_browser(browser)
         cleanup.callback(world._use_browser, None)
         cleanup.callback(browser.quit)
 
-        world.base_url = stack.base_url
+        world.base_url = base_url
         world.live_server_url = info.url
         world.stack = stack
         for name in ("base_url", "live_server_url", "stack"):
             cleanup.callback(world.spew, name)
         if self.options.verbosity >= 2:
-            self.stdout.write(f"Django's live server is at {info.url}, behind Nginx and "
-                              f"memcached at {stack.base_url}\n")
+            front = f", behind {stack} at {base_url}" if stack is not None else ""
+            self.stdout.write(f"Django's live server is at {info.url}{front}\n")
 
     def behave_configuration(self, roots: list[FeatureRoot], junit_dir: Path | None) -> Configuration:
         options = self.options
         args = [str(root.path) for root in roots]
         args += ["--format", FORMATS.get(options.verbosity, "pretty"), "--no-skipped",
                  "--no-snippets"]
+        # Lettuce captured nothing: what steps and hooks print is shown, pass or fail.
+        args += ["--no-capture", "--no-capture-stderr", "--no-logcapture"]
         args.append("--no-color" if options.no_color else "--color=auto")
         if options.failfast:
             args.append("--stop")
@@ -364,19 +375,25 @@ class Harvest:
             junit_dir = Path(junit_tmp) if options.xunit_file else None
             config = self.behave_configuration(roots, junit_dir)
             hooks = HarvestHooks(services)
-            step_folders = [root.step_folder for root in roots]
-            runner = HarvestRunner(config, base_dir=self.base_dir, step_folders=step_folders,
-                                   hooks=hooks)
+            runner = HarvestRunner(config, base_dir=self.base_dir, hooks=hooks,
+                                   scenario_numbers=options.scenarios)
             call_hook("before", "harvest", {
                 "options": options, "paths": [root.path for root in roots],
                 "tags": options.tags, "server": services.django_side.info,
                 "stack": services.stack, "base_url": services.base_url(),
             })
-            failed = runner.run()
+            try:
+                failed = runner.run()
+            except LettuceSyntaxError as error:
+                raise HarvestError(str(error)) from None
             if junit_dir is not None:
                 write_xunit(junit_dir, Path(options.xunit_file))
 
-        total = hooks.total()
+        total = HarvestSummary(
+            TotalResult.from_features([feature for feature in runner.features
+                                       if root.holds(feature.filename)])
+            for root in roots
+        )
         total.failures_dir = reports.folder
         snippets = lettuce_snippets(runner.undefined_steps)
         if snippets:
@@ -414,13 +431,3 @@ def write_xunit(junit_dir: Path, target: Path) -> None:
     buffer = io.BytesIO()
     ET.ElementTree(suites).write(buffer, encoding="utf-8", xml_declaration=True)
     target.write_bytes(buffer.getvalue())
-
-
-def resolve_url(url: str) -> str:
-    """Return ``url`` made absolute against the site under test (Nginx, not Django)."""
-    base = getattr(world, "base_url", None)
-    if url.startswith(("http://", "https://", "about:", "data:")):
-        return url
-    if not base:
-        raise AssertionError(f"cannot open {url!r}: this run has no server (-S/--no-server)")
-    return urljoin(base, url)

@@ -10,7 +10,8 @@ or a step file that reached into them keeps working:
   even when its module is imported twice (Lettuce compared file and line).
 * ``call_hook(when, kind, *args)`` runs them in order and lets an exception through.
 
-Nothing here imports Django or behave: ``lettuce.bridge`` adapts these to behave.
+Nothing here imports Django or behave: ``lettuce.matching`` and ``lettuce.runner`` adapt
+these to behave.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class StepDefinition:
 
     sentence: str
     function: Callable[..., Any]
+    bundled: bool = False  # one of the web steps this package ships (lettuce.webdriver)
     regex: re.Pattern = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -54,13 +56,14 @@ class StepDefinition:
 class StepDict(dict):
     """Step definitions by regex; insertion order is matching order."""
 
-    def load(self, sentence: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    def load(self, sentence: str, function: Callable[..., Any],
+             bundled: bool = False) -> Callable[..., Any]:
         """Register ``function`` for ``sentence`` (a regex) and return it unchanged."""
         if not callable(function):
             raise StepLoadingError(f"{function!r} is not callable")
         # Re-registering a regex replaces its function but keeps its place, as the dict
         # Lettuce used did: a project may override a library step by repeating its regex.
-        self[sentence] = StepDefinition(sentence, function)
+        self[sentence] = StepDefinition(sentence, function, bundled)
         return function
 
     def load_func(self, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -82,13 +85,18 @@ class StepDict(dict):
         """Return the first definition found in any of ``texts``, with its match.
 
         The int is the index of the text that matched, so the caller can tell a
-        match on the sentence with its keyword from one on the bare step text.
+        match on the sentence with its keyword from one on the bare step text. A
+        suite's own definitions are asked before the bundled ones: with Lettuce, the
+        web steps were a library a suite imported, never in the way of its own steps.
         """
-        for definition in self.values():
-            for index, text in enumerate(texts):
-                matched = definition.regex.search(text)
-                if matched:
-                    return definition, matched, index
+        for bundled in (False, True):
+            for definition in self.values():
+                if definition.bundled != bundled:
+                    continue
+                for index, text in enumerate(texts):
+                    matched = definition.regex.search(text)
+                    if matched:
+                        return definition, matched, index
         return None
 
 
@@ -130,8 +138,9 @@ STEP_REGISTRY = StepDict()
 CALLBACK_REGISTRY = CallbackDict(
     {
         "all": {"before": [], "after": []},
-        "step": {"before_each": [], "after_each": []},
+        "step": {"before_each": [], "after_each": [], "before_output": [], "after_output": []},
         "scenario": {"before_each": [], "after_each": [], "outline": []},
+        "outline": {"before_each": [], "after_each": []},
         "background": {"before_each": [], "after_each": []},
         "feature": {"before_each": [], "after_each": []},
         "app": {"before_each": [], "after_each": []},

@@ -64,12 +64,15 @@ class ServerInfo:
 class DjangoSide:
     """Own the test case class for the run and give each scenario a clean database."""
 
-    def __init__(self, with_server: bool) -> None:
+    def __init__(self, with_server: bool, port: int | None = None) -> None:
         self.case_class = HarvestLiveServer if with_server else HarvestDatabase
+        self.port = port  # None: a free port, so two runs never collide
         self.info: ServerInfo | None = None
         self._started = False
 
     def start(self) -> None:
+        if self.case_class is HarvestLiveServer:
+            HarvestLiveServer.port = self.port or 0
         self.case_class.setUpClass()  # starts the live server thread (with_server)
         self._started = True
         if self.case_class is HarvestLiveServer:

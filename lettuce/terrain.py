@@ -1,7 +1,7 @@
 """``before`` and ``after``: Lettuce's hook decorators, registering into ``CALLBACK_REGISTRY``.
 
-``@before.each_scenario`` and friends behave as in Lettuce 0.2.23; ``lettuce.bridge``
-says when behave calls each one and with what.
+``@before.each_scenario`` and friends behave as in Lettuce 0.2.23; ``lettuce.runner``
+says when each one runs and with what.
 """
 from __future__ import annotations
 
@@ -60,6 +60,18 @@ class main:
     @classmethod
     def handle_request(cls, function: Hook) -> Hook:
         CALLBACK_REGISTRY.append_to("handle_request", cls.__name__, function)
+        return function
+
+    @classmethod
+    def each_outline(cls, function: Hook) -> Hook:
+        CALLBACK_REGISTRY.append_to("outline", f"{cls.__name__}_each", function)
+        return function
+
+    @classmethod
+    def step_output(cls, function: Hook) -> Hook:
+        # Lettuce's output plugins' moments; harvest's output is behave's, so these run
+        # around each step's own hooks: before_output before it, after_output after it.
+        CALLBACK_REGISTRY.append_to("step", f"{cls.__name__}_output", function)
         return function
 
     @classmethod

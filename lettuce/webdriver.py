@@ -1,237 +1,215 @@
-"""The standard web steps, in the phrasing of Lettuce's ``lettuce_webdriver``.
+"""The standard web steps: every phrase of ``lettuce_webdriver``, on Selenium 4.
 
 Import this module from ``terrain.py`` (where Lettuce users imported
-``lettuce_webdriver.webdriver``) to register the steps:
+``lettuce_webdriver.webdriver``, which still works) to register them. They are bundled
+steps: a suite's own step with the same sentence wins. The ``$("…")`` steps come along
+(``lettuce.css_selector_steps``), as they did with ``lettuce_webdriver.webdriver``.
 
-    I am at "URL" / I visit "URL" / I go to "URL"
-    I should be at "URL"
-    I should see "TEXT" / I should not see "TEXT"
-    I should see a link to "TEXT OR URL" / ... to "TEXT" with the url "URL"
-    I fill in "FIELD" with "VALUE" / I fill in the following: (table: field | value)
-    I select "OPTION" from "FIELD" / I check "FIELD" / I uncheck "FIELD"
-    I press "BUTTON" / I click "LINK"
-    The page title should be "TITLE"
-    I should see N elements matching "CSS"
+Pages and links: ``I visit/go to/am at "URL"``, ``I click "LINK"``, ``I click by id``,
+``I should be at``, ``The browser's URL should be / contain / not contain``,
+``I should see a link to "TEXT"`` (``… with the url``), ``I should see a link with the
+url``, ``… a link that contains the text "T" and the url "U"``, ``The page title should be``.
+Text and elements: ``I should see "TEXT"`` (``… within N seconds``), ``I see``,
+``I should not see``, ``The element with id of "ID" contains / does not contain``,
+``I should (not) see an element with id of "ID"`` (``… within N seconds``),
+``I should see N elements matching "CSS"``, tooltips (``I should (not) see an element
+with tooltip``, ``I click/press the element with tooltip``), frames (``I switch to the
+frame with id``, ``I switch back to the main view``).
+Forms: ``I fill in "FIELD" with "VALUE"``, ``I fill in the following:``,
+``Input "FIELD" has/should have value``, ``I press``, ``I click on label``,
+``Element with id "ID" should (not) be focused``, ``I should see a form that goes to``,
+``I submit the only form`` / ``the form with id`` / ``the form with action``,
+``I check / uncheck``, ``The "F" checkbox should (not) be checked``, ``I choose``,
+``The "R" option should (not) be chosen``, ``I select "O" from "S"``,
+``I select the following from "S":`` (one option a line), ``The "O" option from "S"
+should be selected``, ``The following options from "S" should be selected:``,
+``I should (not) see option "O" in selector "S"``. Alerts: ``I should see an alert with
+text``, ``I accept / dismiss the alert``, ``I should not see an alert``.
 
-A relative URL is resolved against the site under test (``world.base_url``: Nginx in
-front of the live server). A FIELD is found by its label's text (a trailing ``:`` or
-``*`` ignored), then its ``name``, then its ``id``. Checks wait up to ``WAIT_SECONDS``
-for the page to get there, because a click may still be loading the next page.
-Selenium 4 locators (``By``) throughout.
+Relative URLs resolve against the site under test (``world.base_url``). Where
+lettuce_webdriver checked at once, these wait up to ``WAIT_SECONDS`` for the page to get
+there; a step that names its seconds waits that long.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-from urllib.parse import urljoin, urlsplit
+from typing import Any
 
-from selenium.common.exceptions import (
-    NoSuchElementException,
-    StaleElementReferenceException,
-    TimeoutException,
-)
+from selenium.common.exceptions import NoAlertPresentException, NoSuchElementException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
-from lettuce import step, world
-from lettuce.harvest import resolve_url
+from lettuce import world
+from lettuce.decorators import bundled_step as step
+from lettuce.urls import resolve_url
+from lettuce.webfinders import (
+    WAIT_SECONDS,
+    cookie_header,
+    element_by_id,
+    field_named,
+    find_button,
+    find_field,
+    find_link,
+    links_to,
+    normalize,
+    page_contains,
+    same_location,
+    texts_of,
+    wait_for,
+    xpath_literal,
+)
 
-# Long enough for a page behind Nginx on a busy CI machine, short enough to fail fast.
-WAIT_SECONDS = 10
-T = TypeVar("T")
-
-
-def wait_for(condition: Callable[[Any], T], message: Callable[[], str]) -> T:
-    """Return ``condition(browser)`` once truthy; fail the step with ``message()`` if never."""
-    waiter = WebDriverWait(world.browser, WAIT_SECONDS, poll_frequency=0.1,
-                           ignored_exceptions=(NoSuchElementException,
-                                               StaleElementReferenceException))
-    try:
-        return waiter.until(condition)
-    except TimeoutException:
-        raise AssertionError(message()) from None
-
-
-def xpath_literal(text: str) -> str:
-    """Quote ``text`` for an XPath expression (XPath 1 has no escapes)."""
-    if '"' not in text:
-        return f'"{text}"'
-    if "'" not in text:
-        return f"'{text}'"
-    parts = text.split('"')
-    return "concat(" + ", '\"', ".join(f'"{part}"' for part in parts) + ")"
+import lettuce.css_selector_steps  # noqa: E402,F401 - lettuce_webdriver.webdriver brought them too
 
 
-def normalize(text: str) -> str:
-    return " ".join(text.split())
+def here() -> str:
+    return world.browser.current_url
 
 
-def visible_text(browser: Any) -> str:
-    return normalize(browser.find_element(By.TAG_NAME, "body").text)
+# -- pages and links ------------------------------------------------------------------
 
 
-def page_contains(browser: Any, text: str) -> bool:
-    # Rendered text: CSS text-transform may have upper-cased a kicker or a button.
-    shown = visible_text(browser)
-    return normalize(text) in shown or normalize(text).casefold() in shown.casefold()
-
-
-def _displayed_first(elements: list[WebElement]) -> WebElement | None:
-    shown = [element for element in elements if element.is_displayed()]
-    return (shown or elements or [None])[0]
-
-
-def find_field(browser: Any, name: str) -> WebElement | None:
-    """Return the form field labelled ``name``, else named ``name``, else with id ``name``."""
-    literal = xpath_literal(normalize(name))
-    labels = browser.find_elements(
-        By.XPATH,
-        f"//label[normalize-space(.)={literal} or normalize-space(.)=concat({literal}, ':')"
-        f" or normalize-space(.)=concat({literal}, ' *') or normalize-space(.)=concat({literal}, ':*')"
-        f" or normalize-space(.)=concat({literal}, ' :')]",
-    )
-    for label in labels:
-        target = label.get_attribute("for")
-        if target:
-            found = browser.find_elements(By.ID, target)
-        else:
-            found = label.find_elements(By.XPATH, ".//input | .//select | .//textarea")
-        if found:
-            return found[0]
-    fields = "self::input or self::select or self::textarea"
-    for by_name in (f"//*[({fields}) and @name={literal}]", f"//*[({fields}) and @id={literal}]"):
-        element = _displayed_first(browser.find_elements(By.XPATH, by_name))
-        if element is not None:
-            return element
-    return None
-
-
-def field_named(name: str) -> WebElement:
-    return wait_for(lambda browser: find_field(browser, name),
-                    lambda: f'no field labelled, named or with id "{name}" on {world.browser.current_url}')
-
-
-def find_button(browser: Any, name: str) -> WebElement | None:
-    literal = xpath_literal(normalize(name))
-    kinds = "@type='submit' or @type='button' or @type='reset' or @type='image'"
-    return _displayed_first(browser.find_elements(
-        By.XPATH,
-        f"//button[normalize-space(.)={literal} or @id={literal} or @name={literal}"
-        f" or @value={literal}]"
-        f" | //input[({kinds}) and (@value={literal} or @id={literal} or @name={literal})]",
-    ))
-
-
-def find_link(browser: Any, text: str) -> WebElement | None:
-    literal = xpath_literal(normalize(text))
-    exact = _displayed_first(browser.find_elements(By.XPATH, f"//a[normalize-space(.)={literal}]"))
-    if exact is not None:
-        return exact
-    return _displayed_first(browser.find_elements(By.PARTIAL_LINK_TEXT, text))
-
-
-def same_location(current: str, expected: str) -> bool:
-    """Compare URLs; a relative ``expected`` compares path (and query when it has one)."""
-    if expected.startswith("/"):
-        here = urlsplit(current)
-        wanted = urlsplit(expected)
-        return here.path == wanted.path and (not wanted.query or here.query == wanted.query)
-    return current.rstrip("/") == expected.rstrip("/")
-
-
-@step(r'^I (?:am at|visit|go to) "([^"]*)"$')
+@step(r'I (?:am at|visit|go to) "(.*?)"$')
 def visit(step: Any, url: str) -> None:
     world.browser.get(resolve_url(url))
 
 
-@step(r'^I should be at "([^"]*)"$')
+@step(r'I should be at "(.*?)"$')
 def should_be_at(step: Any, url: str) -> None:
     wait_for(lambda browser: same_location(browser.current_url, url),
-             lambda: f'expected to be at "{url}", but the browser is at {world.browser.current_url}')
+             lambda: f'expected to be at "{url}", but the browser is at {here()}')
 
 
-@step(r'^I should see "([^"]*)"$')
-def should_see(step: Any, text: str) -> None:
-    wait_for(lambda browser: page_contains(browser, text),
-             lambda: f'"{text}" is not on {world.browser.current_url}')
+@step(r'The browser\'s URL should be "(.*?)"$')
+def url_should_be(step: Any, url: str) -> None:
+    wait_for(lambda browser: browser.current_url == url,
+             lambda: f'the browser is at {here()}, not "{url}"')
 
 
-@step(r'^I should not see "([^"]*)"$')
-def should_not_see(step: Any, text: str) -> None:
-    wait_for(lambda browser: browser.execute_script("return document.readyState") == "complete",
-             lambda: f"{world.browser.current_url} never finished loading")
-    assert not page_contains(world.browser, text), (
-        f'"{text}" is on {world.browser.current_url}, and should not be'
-    )
+@step(r'The browser\'s URL should contain "(.*?)"$')
+def url_should_contain(step: Any, text: str) -> None:
+    wait_for(lambda browser: text in browser.current_url,
+             lambda: f'the browser is at {here()}, which does not contain "{text}"')
 
 
-@step(r'^I should see a link to "([^"]*)"$')
+@step(r'The browser\'s URL should not contain "(.*?)"$')
+def url_should_not_contain(step: Any, text: str) -> None:
+    assert text not in here(), f'the browser is at {here()}, which contains "{text}"'
+
+
+@step(r'I click "(.*?)"$')
+def click(step: Any, text: str) -> None:
+    wait_for(lambda browser: find_link(browser, text),
+             lambda: f'no link "{text}" on {here()}').click()
+
+
+@step(r'I click by id "(.*?)"$')
+def click_by_id(step: Any, element_id: str) -> None:
+    wait_for(lambda browser: element_by_id(browser, element_id),
+             lambda: f'no element with id "{element_id}" on {here()}').click()
+
+
+@step(r'I should see a link to "([^"]*)"$')
 def should_see_link(step: Any, target: str) -> None:
     def link_present(browser: Any) -> bool:
         if target.startswith(("/", "http://", "https://")):
-            wanted = resolve_url(target)
-            return any(urljoin(browser.current_url, link.get_attribute("href") or "") == wanted
-                       for link in browser.find_elements(By.TAG_NAME, "a"))
+            return bool(links_to(browser, target))
         return find_link(browser, target) is not None
 
-    wait_for(link_present, lambda: f'no link to "{target}" on {world.browser.current_url}')
+    wait_for(link_present, lambda: f'no link to "{target}" on {here()}')
 
 
-@step(r'^I should see a link to "([^"]*)" with the url "([^"]*)"$')
-def should_see_link_with_url(step: Any, text: str, url: str) -> None:
-    wanted = resolve_url(url)
-    literal = xpath_literal(normalize(text))
-
-    def link_present(browser: Any) -> bool:
-        links = browser.find_elements(By.XPATH, f"//a[normalize-space(.)={literal}]")
-        return any(link.get_attribute("href") == wanted for link in links)
-
-    wait_for(link_present, lambda: f'no link "{text}" to {url} on {world.browser.current_url}')
+@step(r'I should see a link with the url "(.*?)"$')
+def should_see_link_with_url(step: Any, url: str) -> None:
+    wait_for(lambda browser: links_to(browser, url), lambda: f'no link to {url} on {here()}')
 
 
-@step(r'^I fill in "([^"]*)" with "([^"]*)"$')
-def fill_in(step: Any, name: str, value: str) -> None:
-    element = field_named(name)
-    element.clear()
-    element.send_keys(value)
+@step(r'I should see a link to "(.*?)" with the url "(.*?)"$')
+def should_see_link_text(step: Any, text: str, url: str) -> None:
+    wait_for(lambda browser: any(normalize(link.text) == normalize(text)
+                                 for link in links_to(browser, url)),
+             lambda: f'no link "{text}" to {url} on {here()}')
 
 
-@step(r"^I fill in the following:$")
-def fill_in_table(step: Any) -> None:
-    for row in step.hashes:
-        lowered = {key.lower(): value for key, value in row.items()}
-        fill_in(step, lowered["field"], lowered["value"])
+@step(r'I should see a link that contains the text "(.*?)" and the url "(.*?)"$')
+def should_include_link_text(step: Any, text: str, url: str) -> None:
+    wait_for(lambda browser: any(normalize(text) in normalize(link.text)
+                                 for link in links_to(browser, url)),
+             lambda: f'no link containing "{text}" to {url} on {here()}')
 
 
-@step(r'^I select "([^"]*)" from "([^"]*)"$')
-def select_option(step: Any, option: str, name: str) -> None:
-    Select(field_named(name)).select_by_visible_text(option)
-
-
-@step(r'^I (check|uncheck) "([^"]*)"$')
-def check_box(step: Any, action: str, name: str) -> None:
-    element = field_named(name)
-    if element.is_selected() != (action == "check"):
-        element.click()
-
-
-@step(r'^I press "([^"]*)"$')
-def press(step: Any, name: str) -> None:
-    wait_for(lambda browser: find_button(browser, name),
-             lambda: f'no button "{name}" on {world.browser.current_url}').click()
-
-
-@step(r'^I click "([^"]*)"$')
-def click(step: Any, text: str) -> None:
-    wait_for(lambda browser: find_link(browser, text),
-             lambda: f'no link "{text}" on {world.browser.current_url}').click()
-
-
-@step(r'^The page title should be "([^"]*)"$')
+@step(r'The page title should be "([^"]*)"')
 def page_title(step: Any, title: str) -> None:
     wait_for(lambda browser: normalize(browser.title) == normalize(title),
              lambda: f'the page title is "{world.browser.title}", not "{title}"')
+
+
+# -- text and elements ------------------------------------------------------------------
+
+
+@step(r'I should see "([^"]+)" within (\d+) seconds?$')
+def should_see_in_seconds(step: Any, text: str, seconds: str) -> None:
+    wait_for(lambda browser: page_contains(browser, text),
+             lambda: f'"{text}" is not on {here()} after {seconds} s', seconds=int(seconds))
+
+
+@step(r'I should see "([^"]+)"$')
+def should_see(step: Any, text: str) -> None:
+    wait_for(lambda browser: page_contains(browser, text), lambda: f'"{text}" is not on {here()}')
+
+
+@step(r'I see "([^"]+)"$')
+def see(step: Any, text: str) -> None:
+    should_see(step, text)
+
+
+@step(r'I should not see "([^"]+)"$')
+def should_not_see(step: Any, text: str) -> None:
+    wait_for(lambda browser: browser.execute_script("return document.readyState") == "complete",
+             lambda: f"{here()} never finished loading")
+    assert not page_contains(world.browser, text), f'"{text}" is on {here()}, and should not be'
+
+
+def _element_text_contains(element_id: str, value: str) -> bool:
+    element = element_by_id(world.browser, element_id)
+    return element is not None and value in element.get_attribute("textContent")
+
+
+@step(r'The element with id of "(.*?)" contains "(.*?)"$')
+def element_contains(step: Any, element_id: str, value: str) -> None:
+    wait_for(lambda browser: _element_text_contains(element_id, value),
+             lambda: f'no element with id "{element_id}" containing "{value}" on {here()}')
+
+
+@step(r'The element with id of "(.*?)" does not contain "(.*?)"$')
+def element_not_contains(step: Any, element_id: str, value: str) -> None:
+    assert not _element_text_contains(element_id, value), (
+        f'the element with id "{element_id}" contains "{value}"')
+
+
+def _visible_by_id(browser: Any, element_id: str) -> bool:
+    element = element_by_id(browser, element_id)
+    return element is not None and element.is_displayed()
+
+
+@step(r'I should see an element with id of "(.*?)" within (\d+) seconds?$')
+def should_see_id_in_seconds(step: Any, element_id: str, seconds: str) -> None:
+    wait_for(lambda browser: _visible_by_id(browser, element_id),
+             lambda: f'no visible element with id "{element_id}" on {here()} after {seconds} s',
+             seconds=int(seconds))
+
+
+@step(r'I should see an element with id of "(.*?)"$')
+def should_see_id(step: Any, element_id: str) -> None:
+    element = element_by_id(world.browser, element_id)
+    assert element is not None, f'no element with id "{element_id}" on {here()}'
+    assert element.is_displayed(), f'the element with id "{element_id}" is hidden'
+
+
+@step(r'I should not see an element with id of "(.*?)"$')
+def should_not_see_id(step: Any, element_id: str) -> None:
+    assert not _visible_by_id(world.browser, element_id), (
+        f'the element with id "{element_id}" is visible on {here()}')
 
 
 @step(r'^I should see (\d+) elements? matching "([^"]*)"$')
@@ -242,9 +220,287 @@ def count_elements(step: Any, count: str, selector: str) -> None:
                      f'match "{selector}", not {expected}')
 
 
-def texts_of(selector: str) -> list[str]:
-    """Return the visible text of each element matching the CSS ``selector``."""
-    return [normalize(element.text) for element in world.browser.find_elements(By.CSS_SELECTOR, selector)]
+def _with_tooltip(browser: Any, tooltip: str) -> list[Any]:
+    literal = xpath_literal(tooltip)
+    return browser.find_elements(
+        By.XPATH, f"//*[@title={literal} or @data-original-title={literal}]")
 
 
-__all__ = ["find_button", "find_field", "find_link", "normalize", "texts_of", "wait_for"]
+@step(r'I should see an element with tooltip "([^"]*)"')
+def see_tooltip(step: Any, tooltip: str) -> None:
+    wait_for(lambda browser: any(element.is_displayed() for element in _with_tooltip(browser, tooltip)),
+             lambda: f'no visible element with tooltip "{tooltip}" on {here()}')
+
+
+@step(r'I should not see an element with tooltip "([^"]*)"')
+def no_see_tooltip(step: Any, tooltip: str) -> None:
+    assert not any(element.is_displayed() for element in _with_tooltip(world.browser, tooltip)), (
+        f'an element with tooltip "{tooltip}" is visible on {here()}')
+
+
+@step(r'I (?:click|press) the element with tooltip "([^"]*)"')
+def press_by_tooltip(step: Any, tooltip: str) -> None:
+    def clickable(browser: Any) -> Any:
+        return next((element for element in _with_tooltip(browser, tooltip)
+                     if element.is_displayed()), None)
+
+    wait_for(clickable, lambda: f'no element with tooltip "{tooltip}" on {here()}').click()
+
+
+@step(r'I switch to the frame with id "([^"]*)"')
+def switch_to_frame(step: Any, frame_id: str) -> None:
+    frame = wait_for(lambda browser: element_by_id(browser, frame_id),
+                     lambda: f'no frame with id "{frame_id}" on {here()}')
+    world.browser.switch_to.frame(frame)
+
+
+@step(r'I switch back to the main view')
+def switch_to_main(step: Any) -> None:
+    world.browser.switch_to.default_content()
+
+
+# -- forms ----------------------------------------------------------------------------
+
+
+@step(r'I fill in "(.*?)" with "(.*?)"$')
+def fill_in(step: Any, name: str, value: str) -> None:
+    element = field_named(name, "text")
+    if element.get_attribute("type") in ("date", "datetime-local", "datetime"):
+        # A date field is typed into, not cleared (lettuce_webdriver sent DELETE first).
+        element.send_keys(Keys.DELETE)
+        _set_date(element, value)
+        return
+    element.clear()
+    element.send_keys(value)
+
+
+def _set_date(element: Any, value: str) -> None:
+    """Set a date field to ``value`` written 1900/01/01 or 1900-01-01 (the browser's ISO form)."""
+    iso = value.replace("/", "-")
+    world.browser.execute_script(
+        "arguments[0].value = arguments[1];"
+        "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));"
+        "arguments[0].dispatchEvent(new Event('change', {bubbles: true}));", element, iso)
+
+
+@step(r"^I fill in the following:$")
+def fill_in_table(step: Any) -> None:
+    for row in step.hashes:
+        lowered = {key.lower(): value for key, value in row.items()}
+        fill_in(step, lowered["field"], lowered["value"])
+
+
+@step(r'Input "([^"]*)" (?:has|should have) value "([^"]*)"')
+def input_has_value(step: Any, name: str, value: str) -> None:
+    element = field_named(name, "text")
+    actual = element.get_attribute("value")
+    if element.get_attribute("type") in ("date", "datetime-local", "datetime"):
+        # Browsers keep a date as ISO (1900-01-01) whatever was typed (1900/01/01).
+        actual, value = actual.replace("-", "/"), value.replace("-", "/")
+    assert actual == value, f'the field "{name}" holds "{actual}", not "{value}"'
+
+
+@step(r'I press "(.*?)"$')
+def press(step: Any, name: str) -> None:
+    wait_for(lambda browser: find_button(browser, name),
+             lambda: f'no button "{name}" on {here()}').click()
+
+
+@step(r'I click on label "([^"]*)"')
+def click_on_label(step: Any, label: str) -> None:
+    literal = xpath_literal(normalize(label))
+    wait_for(lambda browser: browser.find_element(
+        By.XPATH, f"//label[normalize-space(text())={literal} or normalize-space(.)={literal}]"),
+        lambda: f'no label "{label}" on {here()}').click()
+
+
+def _is_focused(element_id: str) -> bool:
+    element = element_by_id(world.browser, element_id)
+    assert element is not None, f'no element with id "{element_id}" on {here()}'
+    return element == world.browser.switch_to.active_element
+
+
+@step(r'Element with id "([^"]*)" should be focused')
+def element_focused(step: Any, element_id: str) -> None:
+    assert _is_focused(element_id), f'the element with id "{element_id}" does not have the focus'
+
+
+@step(r'Element with id "([^"]*)" should not be focused')
+def element_not_focused(step: Any, element_id: str) -> None:
+    assert not _is_focused(element_id), f'the element with id "{element_id}" has the focus'
+
+
+def _form(xpath: str, what: str) -> Any:
+    return wait_for(lambda browser: browser.find_element(By.XPATH, xpath),
+                    lambda: f"no {what} on {here()}")
+
+
+@step(r'I should see a form that goes to "(.*?)"$')
+def see_form(step: Any, url: str) -> None:
+    _form(f"//form[@action={xpath_literal(url)}]", f'form that goes to "{url}"')
+
+
+@step(r'I submit the only form')
+def submit_the_only_form(step: Any) -> None:
+    forms = world.browser.find_elements(By.TAG_NAME, "form")
+    assert len(forms) == 1, f"{len(forms)} forms on {here()}, not one"
+    forms[0].submit()
+
+
+@step(r'I submit the form with id "([^"]*)"')
+def submit_form_id(step: Any, form_id: str) -> None:
+    _form(f"//form[@id={xpath_literal(form_id)}]", f'form with id "{form_id}"').submit()
+
+
+@step(r'I submit the form with action "([^"]*)"')
+def submit_form_action(step: Any, url: str) -> None:
+    _form(f"//form[@action={xpath_literal(url)}]", f'form with action "{url}"').submit()
+
+
+@step(r'I check "(.*?)"$')
+def check_checkbox(step: Any, name: str) -> None:
+    box = field_named(name, "checkbox")
+    if not box.is_selected():
+        box.click()
+
+
+@step(r'I uncheck "(.*?)"$')
+def uncheck_checkbox(step: Any, name: str) -> None:
+    box = field_named(name, "checkbox")
+    if box.is_selected():
+        box.click()
+
+
+@step(r'The "(.*?)" checkbox should be checked$')
+def assert_checked_checkbox(step: Any, name: str) -> None:
+    assert field_named(name, "checkbox").is_selected(), f'the "{name}" checkbox is not checked'
+
+
+@step(r'The "(.*?)" checkbox should not be checked$')
+def assert_not_checked_checkbox(step: Any, name: str) -> None:
+    assert not field_named(name, "checkbox").is_selected(), f'the "{name}" checkbox is checked'
+
+
+@step(r'I choose "(.*?)"$')
+def choose_radio(step: Any, name: str) -> None:
+    field_named(name, "radio").click()
+
+
+@step(r'The "(.*?)" option should be chosen$')
+def assert_radio_selected(step: Any, name: str) -> None:
+    assert field_named(name, "radio").is_selected(), f'the "{name}" option is not chosen'
+
+
+@step(r'The "(.*?)" option should not be chosen$')
+def assert_radio_not_selected(step: Any, name: str) -> None:
+    assert not field_named(name, "radio").is_selected(), f'the "{name}" option is chosen'
+
+
+def find_option(select_name: str, option: str) -> Any:
+    """The option of select ``select_name`` with that id, name or value, else that text."""
+    select = field_named(select_name, "select")
+    literal = xpath_literal(normalize(option))
+    for xpath in (f".//option[@id={literal} or @name={literal} or @value={literal}]",
+                  f".//option[normalize-space(.)={literal}]",
+                  f".//option[contains(normalize-space(.), {literal})]"):
+        found = select.find_elements(By.XPATH, xpath)
+        if found:
+            return found[0]
+    raise AssertionError(f'the select "{select_name}" has no option "{option}"')
+
+
+@step(r'I select "(.*?)" from "(.*?)"$')
+def select_option(step: Any, option: str, select_name: str) -> None:
+    find_option(select_name, option).click()
+
+
+def _lines(step: Any) -> list[str]:
+    return [line.strip() for line in step.multiline.splitlines() if line.strip()]
+
+
+@step(r'I select the following from "([^"]*?)":?$')
+def select_multi_items(step: Any, select_name: str) -> None:
+    select = Select(field_named(select_name, "select"))
+    select.deselect_all()
+    for option in _lines(step):
+        try:
+            select.select_by_value(option)
+        except NoSuchElementException:
+            select.select_by_visible_text(option)
+
+
+@step(r'The "(.*?)" option from "(.*?)" should be selected$')
+def assert_single_selected(step: Any, option: str, select_name: str) -> None:
+    assert find_option(select_name, option).is_selected(), (
+        f'the option "{option}" of "{select_name}" is not selected')
+
+
+@step(r'The following options from "([^"]*?)" should be selected:?$')
+def assert_multi_selected(step: Any, select_name: str) -> None:
+    wanted = set(_lines(step))
+    select = field_named(select_name, "select")
+    for option in select.find_elements(By.XPATH, "./option"):
+        names = {option.get_attribute("id"), option.get_attribute("name"),
+                 option.get_attribute("value"), normalize(option.text)}
+        expected = bool(names & wanted)
+        assert option.is_selected() == expected, (
+            f'the option "{normalize(option.text)}" of "{select_name}" is '
+            f'{"not " if expected else ""}selected')
+
+
+def _option_in_select(select_name: str, option: str) -> bool:
+    select = field_named(select_name, "select")
+    literal = xpath_literal(normalize(option))
+    return bool(select.find_elements(By.XPATH, f".//option[normalize-space(text())={literal}]"))
+
+
+@step(r'I should see option "([^"]*)" in selector "([^"]*)"')
+def select_contains(step: Any, option: str, select_name: str) -> None:
+    assert _option_in_select(select_name, option), f'"{select_name}" has no option "{option}"'
+
+
+@step(r'I should not see option "([^"]*)" in selector "([^"]*)"')
+def select_does_not_contain(step: Any, option: str, select_name: str) -> None:
+    assert not _option_in_select(select_name, option), f'"{select_name}" has an option "{option}"'
+
+
+# -- alerts ---------------------------------------------------------------------------
+
+
+def _alert() -> Any:
+    return wait_for(lambda browser: _open_alert(browser), lambda: f"no alert on {here()}")
+
+
+def _open_alert(browser: Any) -> Any:
+    try:
+        alert = browser.switch_to.alert
+        alert.text  # noqa: B018 - raises when no alert is open
+        return alert
+    except NoAlertPresentException:
+        return None
+
+
+@step(r'I accept the alert')
+def accept_alert(step: Any) -> None:
+    _alert().accept()
+
+
+@step(r'I dismiss the alert')
+def dismiss_alert(step: Any) -> None:
+    _alert().dismiss()
+
+
+@step(r'I should see an alert with text "([^"]*)"')
+def check_alert(step: Any, text: str) -> None:
+    shown = _alert().text
+    assert shown == text, f'the alert says "{shown}", not "{text}"'
+
+
+@step(r'I should not see an alert')
+def check_no_alert(step: Any) -> None:
+    alert = _open_alert(world.browser)
+    assert alert is None, f"Should not see an alert. Alert '{alert.text}' shown."
+
+
+__all__ = ["WAIT_SECONDS", "cookie_header", "find_button", "find_field", "find_link",
+           "normalize", "texts_of", "wait_for"]

@@ -21,6 +21,11 @@ class Response:
     def header(self, name: str) -> str | None:
         return self.headers.get(name)
 
+    def describe(self) -> str:
+        """The status and what the cache said, for an assertion message."""
+        reason = self.header("X-Cache-Reason")
+        return f"{self.status}, X-Cache: {self.header('X-Cache')}" + (f" ({reason})" if reason else "")
+
     @property
     def text(self) -> str:
         body = gzip.decompress(self.body) if self.header("Content-Encoding") == "gzip" else self.body

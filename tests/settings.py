@@ -33,3 +33,6 @@ if not os.environ.get("TEST_RATELIMIT_MEMCACHED"):
     CACHES = {**CACHES, "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                       "LOCATION": "ratelimit"}}
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# harvest (which runs on these settings) serves the site through Nginx and memcached.
+HARVEST_STACK = "tests.harvest_stack.CachedSite"

@@ -76,9 +76,7 @@ class TestHooksAndSteps:
             "before.each_step Then the world's \"fruit\" is \"apple\"",
             'before.each_step And I have 3 apples named "Granny Smith"',
             "before.each_step And I run the steps of another",
-            'before.each_step Given I record "from behave_as"',
-            'before.each_step And I record "second from behave_as"',
-        ]
+        ]  # the steps behave_as runs call no step hooks, as in Lettuce
 
     def test_steps_get_tables_text_and_named_groups(self, run):
         assert ('hashes [{"name": "apple", "size": "3"}, {"name": "pear", "size": "5"}] '
@@ -89,7 +87,7 @@ class TestHooksAndSteps:
 
     def test_behave_as_runs_the_steps_it_is_given(self, run):
         position = run.records.index("from behave_as")
-        assert run.records[position + 3] == "second from behave_as"
+        assert run.records[position + 1] == "second from behave_as"
 
     def test_world_keeps_the_runs_attributes_and_forgets_a_scenarios(self, run):
         assert "world harvest_wide=kept" in run.records
@@ -222,3 +220,35 @@ class TestXunit:
         root = ET.parse(target).getroot()
         assert [suite.get("name") for suite in root] == ["TESTS-a.xml", "TESTS-b.xml"]
         assert (root.get("tests"), root.get("failures"), root.get("time")) == ("5", "1", "3.000")
+
+
+class TestLettuceSettings:
+    def configs(self, tmp_path, monkeypatch):
+        from django.apps import apps
+
+        configs = []
+        for name in ("site.shop", "site.news", "other.blog"):
+            folder = tmp_path / name.replace(".", "_")
+            (folder / "features").mkdir(parents=True)
+            (folder / "features" / "x.feature").write_text("Feature: X\n")
+            configs.append(SimpleNamespace(label=name.split(".")[-1], name=name, path=str(folder),
+                                           module=name))
+        monkeypatch.setattr(apps, "get_app_configs", lambda: configs)
+
+    def test_lettuce_apps_and_avoid_apps_choose_apps_by_prefix(self, tmp_path, monkeypatch, settings):
+        self.configs(tmp_path, monkeypatch)
+        settings.LETTUCE_APPS = ["site"]
+        settings.LETTUCE_AVOID_APPS = ["site.news"]
+        assert [root.app for root in discover_feature_roots(tmp_path / "p")] == ["site.shop"]
+        # -a on the command line wins over the settings, as in Lettuce.
+        assert [root.app for root in discover_feature_roots(tmp_path / "p", only_apps=["blog"])] == [
+            "other.blog"]
+
+    def test_settings_harvest_cannot_honour_are_a_warning_naming_the_difference(self, settings):
+        from lettuce.conf import check_lettuce_settings
+
+        settings.LETTUCE_TEST_SERVER = "lettuce.django.server.ThreadedServer"
+        settings.HARVEST_STACK = "no.such.Stack"
+        problems = check_lettuce_settings()
+        assert [problem.id for problem in problems] == ["lettuce.W001", "lettuce.W002"]
+        assert "StaticLiveServerTestCase" in problems[0].msg and "no.such.Stack" in problems[1].msg

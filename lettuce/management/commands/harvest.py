@@ -5,6 +5,7 @@ The options are Lettuce's ``harvest`` options that still make sense; the run its
 """
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -16,6 +17,14 @@ from lettuce.tags import normalize_tag_options
 
 def _comma_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _scenario_numbers(value: str) -> list[int]:
+    try:
+        return [int(item) for item in _comma_list(value)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: give scenario numbers, comma separated (e.g. 1,3)") from None
 
 
 class Command(BaseCommand):
@@ -45,6 +54,17 @@ class Command(BaseCommand):
                             help="skip these apps' features (comma separated)")
         parser.add_argument("-S", "--no-server", action="store_true",
                             help="start no live server, Nginx, memcached or browser")
+        parser.add_argument("-s", "--scenarios", type=_scenario_numbers, default=None,
+                            help="run only these scenarios of each feature, by number from 1 "
+                                 "(comma separated)")
+        parser.add_argument("-T", "--test-server", action="store_true",
+                            help="accepted for Lettuce's sake: harvest always uses the test "
+                                 "database")
+        parser.add_argument("-d", "--debug-mode", action="store_true", dest="debug",
+                            help="run the features with settings.DEBUG on")
+        parser.add_argument("-P", "--port", type=int, default=None,
+                            help="the live server's port (default: LETTUCE_SERVER_PORT, else "
+                                 "a free one)")
         parser.add_argument("--failfast", action="store_true",
                             help="stop at the first failing scenario")
         parser.add_argument("--with-xunit", action="store_true", dest="enable_xunit",
@@ -80,6 +100,9 @@ class Command(BaseCommand):
             browser=options["browser"],
             headless=not options["headed"],
             report_dir=options["report_dir"],
+            scenarios=options["scenarios"],
+            debug=options["debug"],
+            port=options["port"],
         )
         try:
             result = Harvest(harvest_options, stdout=self.stdout).run()
