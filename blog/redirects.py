@@ -32,7 +32,7 @@ from cachekeys.tracking import tracker
 MOVABLE: tuple[type[models.Model], ...] = (Post, Category, Tag)
 # Parameters of WordPress's old addresses of "/" (?p=, ?page_id=, ?cat=, ?m=, ?feed=...):
 # the home page answers them 404, so an OldUrl row or a rule (RULES) answers instead.
-OLD_URL_PARAMS = frozenset({"p", "page_id", "attachment_id", "cat", "m", "feed", "author"})
+OLD_URL_PARAMS = frozenset({"p", "page_id", "attachment_id", "cat", "tag", "m", "feed", "author"})
 _WORDPRESS_ID = re.compile(r"[1-9][0-9]{0,17}")  # strict: /?p=0123 is not /?p=123
 
 
