@@ -265,5 +265,7 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "cachekeys": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "blog": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Lockouts (WARNING) yes; every successful login's bookkeeping (INFO) no.
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
