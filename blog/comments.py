@@ -25,6 +25,7 @@ from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 
 from blog.models import Comment, Post
+from cachekeys.clients import client_address
 from cachekeys.dependencies import depends_on
 from cachekeys.tracking import tracker
 
@@ -104,10 +105,9 @@ class Outcome:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The reader's address: Nginx appends it last to X-Forwarded-For (Django sits behind it)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-    return hops[-1] if hops else request.META.get("REMOTE_ADDR", "")
+    """The reader's address as Nginx saw it (X-Real-IP, believed from loopback and the Nginx
+    fronts only: cachekeys.clients), the same one login throttling counts."""
+    return client_address(request)
 
 
 def ratelimit_key(group: str, request: HttpRequest) -> str:

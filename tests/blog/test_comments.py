@@ -102,7 +102,7 @@ class TestApi:
         codes = [api(client, post=post.pk, **GOOD).status_code for _ in range(4)]
         assert codes == [201, 201, 201, 429]
         other = client.post("/api/v1/comment/", json.dumps({"post": post.pk, **GOOD}),
-                            content_type="application/json", HTTP_X_FORWARDED_FOR="203.0.113.9")
+                            content_type="application/json", HTTP_X_REAL_IP="203.0.113.9")  # as Nginx names it
         assert other.status_code == 201
         assert Comment.objects.filter(ip="203.0.113.9").count() == 1
 
