@@ -24,7 +24,10 @@ VAR_DIR = BASE_DIR / "var"
 # writes its counters to a file here and a scrape adds them up. It must be in the
 # environment before prometheus_client is imported; empty it when the app starts.
 METRICS_DIR = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics")))
-METRICS_DIR.mkdir(parents=True, exist_ok=True)
+try:
+    METRICS_DIR.mkdir(parents=True, exist_ok=True)
+except OSError as error:
+    raise ImproperlyConfigured(f"PROMETHEUS_MULTIPROC_DIR {str(METRICS_DIR)!r} cannot be created: {error}.") from None
 
 DEBUG = read_bool("DEBUG", default=False)
 SECRET_KEY = read_secret_key("SECRET_KEY", debug=DEBUG)

@@ -3,15 +3,20 @@
 The test database is a file (SQLite) or a real server database (``DATABASE_URL``), so the
 gunicorn processes the integration fixtures start read what the tests write.
 """
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 # Uploaded photos of this run, away from var/media (gunicorn started by the tests gets the same).
 os.environ.setdefault("MEDIA_ROOT", os.path.join(tempfile.gettempdir(), f"magazine-media-{os.getpid()}"))
 # One metrics folder per test run, shared with the gunicorn processes the run starts
-# (they inherit the environment): counts from other runs never mix in.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"magazine-metrics-{os.getpid()}"))
+# (they inherit the environment): counts from other runs never mix in. The run that made
+# it removes it when it exits.
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(tempfile.gettempdir(), f"magazine-metrics-{os.getpid()}")
+    atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1,site.test,.site.test")
 
 from site_project.settings import *  # noqa: E402,F401,F403

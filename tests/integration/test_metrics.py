@@ -10,7 +10,9 @@ import io
 from collections import Counter
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.test import override_settings
 from prometheus_client.parser import text_string_to_metric_families
 
 from cachekeys.metrics import exposition
@@ -121,3 +123,21 @@ def test_metrics_are_refused_to_other_addresses(stack):
         answer = fetch(stack.base_url, "/_cachekeys/metrics", host=host)
         assert answer.status == 200 and "cachekeys_nginx_requests_total" in answer.text
         assert "cachekeys_renders_total" not in answer.text
+
+
+def test_the_first_tier_reports_its_size_and_evictions(transactional_db):
+    from tests.integration.test_first_tier import first_tier_site
+
+    # 50 KB per worker: a few pages fill it, and the next one makes it drop live pages.
+    with override_settings(CACHEKEYS={**settings.CACHEKEYS, "NGINX_FIRST_TIER_MB": 0.05}), \
+            first_tier_site() as stack:
+        posts = [make_post(f"Tier {i}", slug=f"tier-{i}", body="<p>" + "words " * 2000 + "</p>")
+                 for i in range(6)]
+        for post in posts:
+            uri = post.get_absolute_url()
+            assert fetch(stack.base_url, uri, host="site.test").header("X-Cache") == "MISS"
+            assert fetch(stack.base_url, uri, host="site.test").header("X-Cache") == "HIT"
+        found = nginx_metrics(stack)
+    assert 0 < found[one("cachekeys_nginx_first_tier_bytes")] <= 0.05 * 1024 * 1024
+    assert found[one("cachekeys_nginx_first_tier_workers")] == 1
+    assert found[one("cachekeys_nginx_first_tier_evictions_total")] >= 1

@@ -86,11 +86,13 @@ class TestSettingsFromTheEnvironment:
             ({"SECRET_KEY": "s", "NGINX_REAL_IP_FROM": "lb.example"}, "NGINX_REAL_IP_FROM", "'lb.example'"),
             ({"SECRET_KEY": "s", "TRUSTED_PROXIES": "10.0.0.300"}, "TRUSTED_PROXIES", "not an IP address"),
             ({"SECRET_KEY": "s", "METRICS_ALLOW": "everyone"}, "METRICS_ALLOW", "not an IP address"),
+            ({"SECRET_KEY": "s", "PROMETHEUS_MULTIPROC_DIR": "/proc/no-such"}, "PROMETHEUS_MULTIPROC_DIR",
+             "cannot be created"),
         ],
         ids=["no-secret-key", "blank-secret-key", "debug-maybe", "unknown-database",
              "sqlite-without-file", "memcached-nonsense", "memcached-bad-port", "memcached-empty",
              "secure-cookie-sure", "hsts-1y", "hsts-negative", "ssl-header-no-value", "ssl-header-space",
-             "real-ip-name", "trusted-proxy-bad", "metrics-allow-word"],
+             "real-ip-name", "trusted-proxy-bad", "metrics-allow-word", "metrics-dir-impossible"],
     )
     def test_a_bad_value_stops_start_up_and_names_the_variable(self, variables, named, detail):
         result = start(**variables)
