@@ -52,7 +52,7 @@ test-postgres: setup
 	  DATABASE_URL=$$url $(PY) -m pytest tests/cachekeys tests/integration
 
 harvest: setup
-	DEBUG=0 SECRET_KEY=harvest-only $(MANAGE) harvest --settings=tests.settings
+	$(MANAGE) harvest  # runs on tests.settings by itself (manage.py)
 
 # Starts everything it measures on loopback ports; needs wrk, Varnish and matplotlib too.
 # BENCH_ARGS="--rounds 2 --seconds 2" for a quick look.

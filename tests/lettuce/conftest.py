@@ -42,13 +42,12 @@ def run_harvest(work_dir: Path, *args: str, timeout: int = 300) -> HarvestRun:
     record = work_dir / "record.txt"
     record.write_text("")
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items()
+           if name not in ("DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG")},
         "HARVEST_RECORD": str(record),
-        "DEBUG": "0",
-        "SECRET_KEY": "harvest-tests-only",
     }
-    completed = subprocess.run(
-        [sys.executable, "manage.py", "harvest", "--settings=tests.settings", "--no-color",
+    completed = subprocess.run(  # nothing exported: harvest picks tests.settings itself
+        [sys.executable, "manage.py", "harvest", "--no-color",
          f"--report-dir={work_dir / 'reports'}", *args],
         cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=timeout,
     )
