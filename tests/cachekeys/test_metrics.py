@@ -49,3 +49,29 @@ def test_the_endpoint_answers_loopback_and_allowed_addresses_only(client):
     with override_settings(CACHEKEYS={**settings.CACHEKEYS, "METRICS_ALLOW": ["198.51.100.0/24"]}):
         answer = client.get("/_cachekeys/metrics", REMOTE_ADDR="198.51.100.7")
     assert answer.status_code == 200 and b"cachekeys_pending_deletes" in answer.content
+
+
+def test_nginx_metrics_sit_beside_each_purge_location_else_at_the_warm_url():
+    from cachekeys.metrics import nginx_metrics_urls
+
+    assert nginx_metrics_urls(("http://10.0.0.5/_cachekeys/purge", "http://10.0.0.6:8080/_cachekeys/purge"),
+                              "http://127.0.0.1:8000") == ["http://10.0.0.5/_cachekeys/metrics",
+                                                           "http://10.0.0.6:8080/_cachekeys/metrics"]
+    assert nginx_metrics_urls((), "http://127.0.0.1:8000/") == ["http://127.0.0.1:8000/_cachekeys/metrics"]
+
+
+@pytest.mark.django_db
+def test_cache_stats_prints_django_s_numbers_and_names_an_unreachable_nginx(memcached):
+    import io
+
+    from django.core.management import call_command
+
+    out, err = io.StringIO(), io.StringIO()
+    gone = f"http://127.0.0.1:{free_port()}/_cachekeys/metrics"
+    with override_settings(CACHEKEYS={**settings.CACHEKEYS, "SERVERS": [memcached.address]}):
+        call_command("cache_stats", f"--nginx={gone}", stdout=out, stderr=err)
+    table = out.getvalue().splitlines()
+    assert table[0].split() == ["source", "metric", "labels", "value"]
+    assert any(line.split()[:3] == ["django", "cachekeys_memcached_up", f"server={memcached.address}"]
+               and line.split()[-1] == "1" for line in table)
+    assert f"Nginx unreachable, {gone}" in err.getvalue()
