@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import SimpleNamespace
@@ -252,3 +253,14 @@ class TestLettuceSettings:
         problems = check_lettuce_settings()
         assert [problem.id for problem in problems] == ["lettuce.W001", "lettuce.W002"]
         assert "StaticLiveServerTestCase" in problems[0].msg and "no.such.Stack" in problems[1].msg
+
+
+class TestLettuceOptionsNotCarriedOver:
+    @pytest.mark.parametrize("option, advice", [
+        ("--pdb", "breakpoint()"), ("--with-subunit", "--with-xunit"),
+        ("--smtp-queue", "django.core.mail.outbox"), ("--with-jsonreport", "--with-xunit"),
+    ])
+    def test_each_is_refused_with_what_to_do_instead(self, option, advice):
+        with pytest.raises(CommandError, match=f"{option} is a Lettuce option harvest does not "
+                                               f"carry over: .*{re.escape(advice)}"):
+            call_command("harvest", option, "-S")

@@ -15,6 +15,17 @@ from lettuce.harvest import DEFAULT_XUNIT_FILE, Harvest, HarvestError, HarvestOp
 from lettuce.tags import normalize_tag_options
 
 
+# Lettuce's options harvest does not carry over, and what to do instead.
+NOT_CARRIED_OVER = {
+    "--pdb": "run one feature with --failfast and read the report, or add breakpoint() to the step",
+    "--smtp-queue": "mail goes to django.core.mail.outbox (Django's test mail backend)",
+    "--with-subunit": "use --with-xunit (JUnit XML)",
+    "--subunit-file": "use --with-xunit and --xunit-file",
+    "--with-jsonreport": "use --with-xunit (JUnit XML)",
+    "--jsonreport-file": "use --with-xunit and --xunit-file",
+}
+
+
 def _comma_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
@@ -65,6 +76,13 @@ class Command(BaseCommand):
         parser.add_argument("-P", "--port", type=int, default=None,
                             help="the live server's port (default: LETTUCE_SERVER_PORT, else "
                                  "a free one)")
+        parser.add_argument("--nothreading", action="store_true",
+                            help="accepted for Lettuce's sake: the live server is always threaded")
+        for option in NOT_CARRIED_OVER:
+            takes_value = option.endswith("-file")
+            parser.add_argument(option, dest=f"lettuce_{option[2:].replace('-', '_')}",
+                                action="store" if takes_value else "store_true",
+                                help=argparse.SUPPRESS)
         parser.add_argument("--failfast", action="store_true",
                             help="stop at the first failing scenario")
         parser.add_argument("--with-xunit", action="store_true", dest="enable_xunit",
@@ -80,6 +98,9 @@ class Command(BaseCommand):
                                  "in a folder per run (default: reports/harvest)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        for option, instead in NOT_CARRIED_OVER.items():
+            if options.get(f"lettuce_{option[2:].replace('-', '_')}"):
+                raise CommandError(f"{option} is a Lettuce option harvest does not carry over: {instead}.")
         try:
             tags = normalize_tag_options(options["tags"])
         except ValueError as error:
