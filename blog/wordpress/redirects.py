@@ -73,17 +73,14 @@ def record(written: list[tuple], site_url: str, using: str, *, scan=None,
     """
     if not available():
         return []
-    from blog.models import Image, Page, Post
+    from blog.models import Page, Post
 
-    models = {"post": Post, "page": Page, "attachment": Image}
+    models = {"post": Post, "page": Page}
     base = urlsplit(site_url).path.rstrip("/")
     rows: dict[tuple[str, str], Target] = {}
     for kind, wp_id, link, pk in written:
-        target = Target(models[kind], pk)
-        if kind == "attachment":
-            target = _photo(pk, using)
-            if target is None:
-                continue
+        # An attachment's page now leads to its photo's file (``pk`` is its URL then).
+        target = Target(None, None, pk) if kind == "attachment" else Target(models[kind], pk)
         for address in _item_addresses(kind, wp_id, link, base):
             rows.setdefault(address, target)
     if written:
@@ -105,13 +102,6 @@ def _item_addresses(kind: str, wp_id: int, link: str, base: str) -> Iterable[tup
         yield base + "/", f"attachment_id={wp_id}"
     if kind != "post":  # posts' ?p= is blog.redirects' rule
         yield base + "/", f"p={wp_id}"
-
-
-def _photo(pk: int, using: str) -> Target | None:
-    from blog.models import Image
-
-    image = Image.objects.using(using).filter(pk=pk).only("file").first()
-    return Target(None, None, image.file.url) if image else None
 
 
 def _date_archives(post_ids: list[int], base: str, using: str) -> dict[tuple[str, str], Target]:

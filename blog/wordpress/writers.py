@@ -510,33 +510,61 @@ def write_comments(written: list[tuple[PreparedPost, Post]], report, using: str)
     existing: dict[int, Comment] = {}
     for chunk in _chunks(list(wanted)):
         existing.update((c.wordpress_id, c) for c in manager.filter(wordpress_id__in=chunk))
-    new = []
+    known = {wp: (row.pk, row.parent_id) for wp, row in existing.items()}
+    missing_parents = {c.parent for c, _ in wanted.values() if c.parent and c.parent not in wanted}
+    for chunk in _chunks(list(missing_parents)):
+        known.update((wp, (pk, parent)) for wp, pk, parent in
+                     manager.filter(wordpress_id__in=chunk).values_list("wordpress_id", "pk", "parent_id"))
+    waiting: dict[int, tuple[PreparedComment, Post]] = {}
     for wp_id, (comment, post) in wanted.items():
+        parent = _parent_pk(comment, wanted, known)
         values = {"post_id": post.pk, "author_name": comment.author_name, "author_email": comment.author_email,
                   "author_url": comment.author_url, "body": comment.body, "body_html": comment.body_html,
                   "status": comment.status, "created_at": comment.created_at, "ip": comment.ip}
         row = existing.get(wp_id)
         if row is None:
-            new.append(Comment(wordpress_id=wp_id, **values))
+            waiting[wp_id] = (comment, post)
             continue
+        if parent is not _LATER:
+            values["parent_id"] = parent
         changed = [name for name, value in values.items() if getattr(row, name) != value]
         if changed:
             manager.filter(pk=row.pk).update(**values)
             tally.updated += 1
         else:
             tally.unchanged += 1
-    # body_html is already sanitised (prepare): bulk_create skips Comment.save() on purpose.
-    manager.bulk_create(new, batch_size=BATCH)
-    tally.created += len(new)
-    ids = {}
-    for chunk in _chunks([c.parent for c, _ in wanted.values() if c.parent] + list(wanted)):
-        ids.update(manager.filter(wordpress_id__in=chunk).values_list("wordpress_id", "pk"))
-    for wp_id, (comment, post) in wanted.items():
-        parent = ids.get(comment.parent) if comment.parent else None
-        pk = ids[wp_id]
-        if parent == pk:
-            parent = None
-        manager.filter(pk=pk).exclude(parent_id=parent).update(parent_id=parent)
+    # New comments in rounds: those whose parent has a row (or have none) first, then their
+    # replies, so each is created pointing at what it answers (a file may list a reply first).
+    while waiting:
+        ready = [(wp_id, comment, post) for wp_id, (comment, post) in waiting.items()
+                 if _parent_pk(comment, wanted, known) is not _LATER]
+        if not ready:  # a cycle of replies: the rest start their own threads
+            ready = [(wp_id, comment, post) for wp_id, (comment, post) in waiting.items()]
+            for _wp_id, comment, _post in ready:
+                comment.parent = None
+        rows = [Comment(wordpress_id=wp_id, post_id=post.pk, parent_id=_parent_pk(comment, wanted, known) or None,
+                        author_name=comment.author_name, author_email=comment.author_email,
+                        author_url=comment.author_url, body=comment.body, body_html=comment.body_html,
+                        status=comment.status, created_at=comment.created_at, ip=comment.ip)
+                for wp_id, comment, post in ready]
+        # body_html is already sanitised (prepare): bulk_create skips Comment.save() on purpose.
+        manager.bulk_create(rows, batch_size=BATCH)
+        for (wp_id, _comment, _post), row in zip(ready, rows):
+            known[wp_id] = (row.pk, row.parent_id)
+            del waiting[wp_id]
+        tally.created += len(rows)
+
+
+_LATER = object()  # the parent is in this batch but has no row yet
+
+
+def _parent_pk(comment: PreparedComment, wanted: dict, known: dict):
+    """The pk of the comment this one answers, None for none, or ``_LATER``."""
+    if not comment.parent or comment.parent == comment.wp_id:
+        return None
+    if comment.parent in known:
+        return known[comment.parent][0]
+    return _LATER if comment.parent in wanted else None
 
 
 # -- pages -------------------------------------------------------------------------------------
@@ -622,8 +650,9 @@ def resolve_waiting_media(photos: PhotoMap, report, using: str) -> None:
 # -- old addresses -----------------------------------------------------------------------------
 
 def _remember(report, kind: str, wp_id: int, link: str, obj: Model) -> None:
-    """Keep what ``record_old_addresses`` needs: the item's old link and its new object."""
-    report.written.append((kind, wp_id, link, obj.pk))
+    """Keep what ``record_old_addresses`` needs: the item's old link and its new object
+    (for a photo, its file's URL: where WordPress's attachment pages now lead)."""
+    report.written.append((kind, wp_id, link, obj.file.url if kind == "attachment" else obj.pk))
 
 
 def record_old_addresses(report, scan, using: str) -> None:
