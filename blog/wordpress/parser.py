@@ -181,9 +181,10 @@ class _Collector:
             elif tag == "item" or is_wp and local in ("author", "category", "tag"):
                 if self.version is None:
                     self.fail(f"<{local}> before any <wp:wxr_version>, so this is no WXR file")
-                if is_wp and "{" + namespace + "}" != self.wp:
-                    self.fail(f"<wp:{local}> in namespace {namespace!r}, the export uses {self.wp[1:-1]!r}")
-                self.ready.append((element, self.record_at))
+                # A record in another version's namespace than the export's is not one of
+                # its records: WordPress's importer passes over it, and so do we.
+                if not (is_wp and "{" + namespace + "}" != self.wp):
+                    self.ready.append((element, self.record_at))
             elif local == "wxr_version":
                 self.read_version(namespace, element)
         self.depth -= 1

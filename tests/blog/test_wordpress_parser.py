@@ -105,6 +105,19 @@ class TestOtherVersionsAndHttps:
         assert boat.meta["_wp_attachment_image_alt"] == "A fishing boat at the quay"
 
 
+class TestNamespaceEdgeCases:
+    def test_records_in_another_namespace_are_passed_over(self, tmp_path):
+        export = tmp_path / "mixed.xml"
+        export.write_text(
+            '<?xml version="1.0"?><rss xmlns:wp="http://wordpress.org/export/1.2/" '
+            'xmlns:wp2="http://wordpress.org/export/1.1/"><channel><wp:wxr_version>1.2</wp:wxr_version>'
+            '<wp:author xmlns:wp="http://example.com/fake/"><wp:author_login>fake</wp:author_login></wp:author>'
+            "<wp:author><wp:author_login>real</wp:author_login></wp:author>"
+            "<wp2:author><wp2:author_login>conflict</wp2:author_login></wp2:author>"
+            "</channel></rss>")
+        assert [r.login for r in records(export) if isinstance(r, Author)] == ["real"]
+
+
 class TestBadFiles:
     """Each refusal is one line naming the file and where reading stopped."""
 
