@@ -30,6 +30,7 @@ from cachekeys.dependencies import collecting
 from cachekeys.headers import security_headers
 from cachekeys.keys import TrackingParams, without_tracking
 from cachekeys.lookup import Lookup, lookup
+from cachekeys.missing import KEEP_HEADER, keepable, token_for
 from cachekeys.policy import Exchange, refusal
 from cachekeys.records import RenderTicket, page_tag, take_ticket
 from cachekeys.store import expiry, get_pool, store_guarded
@@ -162,6 +163,8 @@ class PageCacheMiddleware:
     def render(self, request: HttpRequest, looked: Lookup, ticket: RenderTicket | None, config: Config,
                store: bool = True) -> tuple[HttpResponseBase, bool]:
         """Render the page and store it if the rules allow; return it and whether it was."""
+        missing_token = token_for(request.META.get("HTTP_X_CACHE_MISSING_TOKEN"), get_pool(config),
+                                  config.key_prefix) if looked.agrees and store else None
         began = time.monotonic()
         with collecting() as tags, declaring() as declared:
             response = self.get_response(request)
@@ -173,6 +176,10 @@ class PageCacheMiddleware:
             response = HttpResponsePermanentRedirect(location)
         if reason is None and not store:
             reason = "memcached unavailable"
+        if reason == "status" and missing_token and keepable(exchange, config.store_rules):
+            response[KEEP_HEADER] = f"keep {missing_token}"  # Nginx keeps it itself (cachekeys.missing)
+            response["X-Cache"] = "MISS"
+            return response, False
         if reason is None and ticket is not None:
             key = looked.nginx_key
             ttl = min(expiry(config.timeout, config.jitter), config.expiry_cap() or config.timeout)

@@ -18,6 +18,7 @@ from django.template import Context, Engine
 
 from cachekeys.conf import Config, get_config
 from cachekeys.headers import security_headers
+from cachekeys.missing import token_key
 from cachekeys.keys import NGINX_KEY_EXPRESSION, TrackingParams
 
 MODULE_DIRS = (Path("/usr/share/nginx/modules"), Path("/usr/lib/nginx/modules"))
@@ -95,6 +96,11 @@ def context(options: NginxOptions, config: Config) -> dict:
         "first_tier_ttl": float(config.nginx_first_tier_ttl),
         "first_tier_bytes": int(config.nginx_first_tier_mb * 1024 * 1024),
         "purge_allow": list(config.nginx_purge_allow),
+        "missing_seconds": config.missing_seconds,
+        "missing_mb": config.missing_mb,
+        "missing_token_key": token_key(config.key_prefix),
+        "probe_prefixes": [p for p in config.probe_paths if p.endswith("/")],
+        "probe_exact": [p for p in config.probe_paths if not p.endswith("/")],
         **client_context(config),
     }
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from cachekeys import metrics
 from cachekeys.conf import get_config
 from cachekeys.keys import url_key
+from cachekeys.missing import ensure_token, token_key
 from cachekeys.models import CachedPage, PageTag, PurgeEvent
 from cachekeys.records import ALL, page_tag, record_purge
 from cachekeys.store import delete_everywhere, get_pool
@@ -49,7 +50,11 @@ def purge_tags(tags: Iterable[str], keys: Iterable[str] = ()) -> PurgeReport:
     began = time.monotonic()
     record_purge(report.tags)
     report.keys |= _recorded_keys(report.tags)
-    report.failed_servers = delete_everywhere(report.keys)
+    # Every purge also drops every 404 the Nginx fronts keep (cachekeys.missing): what was
+    # missing may exist now.
+    prefix = get_config().key_prefix
+    report.failed_servers = delete_everywhere(report.keys | {token_key(prefix)})
+    ensure_token(get_pool(), prefix)  # 404s kept from now on are valid until the next purge
     keys = sorted(report.keys)
     for start in range(0, len(keys), CHUNK):
         CachedPage.objects.filter(key__in=keys[start:start + CHUNK]).delete()

@@ -155,9 +155,13 @@ class TestHits:
                        headers={"Content-Type": "application/x-www-form-urlencoded"})
         assert refused.status == 403 and refused.header("X-Cache") == "BYPASS"  # Django's CSRF check
 
-    def test_a_missing_page_goes_to_django(self, stack):
+    def test_a_missing_page_goes_to_django_once(self, stack):
         page = read(stack, "/no-such-page/")
-        assert (page.status, page.header("X-Cache")) == (404, "BYPASS")
+        assert (page.status, page.header("X-Cache")) == (404, "MISS")
+        again = read(stack, "/no-such-page/")
+        assert (again.status, again.header("X-Cache"), again.body) == (404, "HIT", page.body)
+        make_post("Now there", slug="no-such-page")
+        assert read(stack, "/posts/no-such-page/").status == 200
 
     def test_memcached_down_costs_no_reader_a_page(self, transactional_db):
         with first_tier_site(ttl=0.5) as site:

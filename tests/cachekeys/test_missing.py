@@ -1,0 +1,61 @@
+import dataclasses
+
+import pytest
+
+from cachekeys.keys import page_key
+from cachekeys.lookup import KeyRules, lookup
+from cachekeys.missing import NO_TOKEN, ensure_token, keepable, token_for, token_key
+from cachekeys.policy import Exchange, Rules
+from cachekeys.pool import MemcachedPool
+
+RULES = Rules(query_params=frozenset({"page"}), bypass_prefixes=["/admin/"], store_by_default=True)
+
+
+def exchange(uri: str = "/posts/gone/", **changes) -> Exchange:
+    looked = lookup("GET", "site.test", uri, page_key("site.test", uri), KeyRules())
+    base = Exchange(lookup=looked, path=uri.split("?")[0], canonical_uri=looked.key_uri, has_session_cookie=False,
+                    has_authorization=False, csrf_token_used=False, opted_out=False, opted_in=False, status=404,
+                    streaming=False, content_type="text/html; charset=utf-8", sets_cookie=False,
+                    cache_control="", vary="")
+    return dataclasses.replace(base, **changes)
+
+
+class TestKeepable:
+    def test_an_anonymous_404_nginx_looked_up(self):
+        assert keepable(exchange(), RULES)
+
+    def test_any_spelling_may_be_kept(self):
+        assert keepable(exchange(canonical_uri="/elsewhere/"), RULES)
+
+    @pytest.mark.parametrize("changes", [{"status": 200}, {"status": 500}, {"sets_cookie": True},
+                                         {"has_session_cookie": True}, {"opted_out": True},
+                                         {"cache_control": "private"}, {"path": "/admin/x/"}])
+    def test_not_otherwise(self, changes):
+        assert not keepable(exchange(**changes), RULES)
+
+    def test_not_when_nginx_did_not_look_it_up(self):
+        assert not keepable(exchange(lookup=lookup("GET", "site.test", None, None, KeyRules())), RULES)
+
+
+@pytest.fixture
+def pool(memcached):
+    pool = MemcachedPool([memcached.address], 0.2, 0.2)
+    yield pool
+    pool.close()
+
+
+class TestToken:
+    def test_made_once_and_kept(self, pool):
+        first = ensure_token(pool, "p:")
+        assert first and ensure_token(pool, "p:") == first
+        assert pool.get(token_key("p:")) == first.encode()
+
+    def test_what_nginx_read_is_named_back(self, pool):
+        assert token_for("abc", pool, "") == "abc"
+        assert token_for(None, pool, "") is None  # Nginx asked nothing
+        made = token_for(NO_TOKEN, pool, "")
+        assert made and made == ensure_token(pool, "")
+
+    def test_memcached_away_keeps_nothing(self, memcached, pool):
+        memcached.kill()
+        assert ensure_token(pool, "") is None and token_for(NO_TOKEN, pool, "") is None

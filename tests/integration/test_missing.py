@@ -1,0 +1,88 @@
+"""Missing pages and bots: Nginx answers a 404 again itself, and forgets it on any purge."""
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from blog.models import Post
+from cachekeys.models import CachedPage
+from tests.factories import make_post
+from tests.http import fetch
+
+pytestmark = pytest.mark.integration
+
+
+def get(stack, uri: str, **options):
+    return fetch(stack.base_url, uri, host="site.test", **options)
+
+
+class TestKeptNotFound:
+    def test_a_missing_page_costs_django_once(self, stack):
+        first = get(stack, "/posts/not-yet/")
+        assert (first.status, first.header("X-Cache")) == (404, "MISS")
+        assert first.header("X-Cache-Missing") is None  # between Django and Nginx only
+        again = get(stack, "/posts/not-yet/")
+        assert (again.status, again.header("X-Cache")) == (404, "HIT")
+        assert again.body == first.body and b"not-found-title" in again.body
+        for name in ("Content-Type", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"):
+            assert again.header(name) == first.header(name), name
+        assert not CachedPage.objects.exists()
+
+    def test_gzip_and_head_clients(self, stack):
+        plain = get(stack, "/posts/not-yet/")
+        zipped = get(stack, "/posts/not-yet/", headers={"Accept-Encoding": "gzip"})
+        assert zipped.status == 404 and zipped.header("X-Cache") == "HIT"
+        assert zipped.header("Content-Encoding") == "gzip" and gzip.decompress(zipped.body) == plain.body
+        head = get(stack, "/posts/not-yet/", method="HEAD")
+        assert (head.status, head.header("X-Cache"), head.body) == (404, "HIT", b"")
+
+    def test_content_published_there_is_served_at_once(self, stack):
+        get(stack, "/posts/coming-soon/")
+        assert get(stack, "/posts/coming-soon/").header("X-Cache") == "HIT"
+        post = make_post("Coming soon", slug="coming-soon", status=Post.Status.DRAFT)
+        post.status = Post.Status.PUBLISHED
+        post.save()
+        page = get(stack, "/posts/coming-soon/")
+        assert page.status == 200 and b"Coming soon" in page.body
+
+    def test_a_new_page_at_a_missing_address(self, stack):
+        get(stack, "/posts/brand-new/")
+        get(stack, "/posts/brand-new/")
+        make_post("Brand new", slug="brand-new")
+        assert get(stack, "/posts/brand-new/").status == 200
+
+    def test_an_old_slug_once_missing_redirects_after_the_move(self, stack):
+        post = make_post("Moving", slug="moving")
+        get(stack, "/posts/moved-away/")
+        assert get(stack, "/posts/moved-away/").header("X-Cache") == "HIT"
+        post.slug = "moved-away"
+        post.save()
+        assert get(stack, "/posts/moved-away/").status == 200
+        assert get(stack, "/posts/moving/").status == 301
+
+    def test_editors_are_never_answered_from_kept_404s(self, stack):
+        get(stack, "/posts/secret/")
+        get(stack, "/posts/secret/")
+        answer = get(stack, "/posts/secret/", headers={"Cookie": "sessionid=abc"})
+        assert answer.status == 404 and answer.header("X-Cache") == "BYPASS"
+
+    def test_many_distinct_missing_urls_stay_out_of_memcached_and_the_database(self, stack):
+        for n in range(200):
+            assert get(stack, f"/posts/junk-{n}/").status == 404
+        assert get(stack, "/posts/junk-199/").header("X-Cache") == "HIT"
+        assert not CachedPage.objects.exists()
+
+
+PROBES = ["/wp-login.php", "/xmlrpc.php", "/wp-admin/", "/wp-admin/install.php", "/.env", "/.git/config",
+          "/phpmyadmin/index.php", "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php", "/cgi-bin/luci"]
+
+
+class TestProbes:
+    @pytest.mark.parametrize("uri", PROBES)
+    def test_answered_404_by_nginx_without_django(self, stack, uri):
+        for method in ("GET", "POST"):
+            answer = get(stack, uri, method=method, body=b"log=admin&pwd=x" if method == "POST" else None)
+            assert answer.status == 404, (uri, method)
+            assert answer.header("X-Cache") is None  # Django never saw it
+            assert b"Traceback" not in answer.body and b"Not found" in answer.body
