@@ -185,6 +185,8 @@ class BrowserSession:
         if self._driver is None or not self._used:
             return
         driver = self._driver
+        with contextlib.suppress(WebDriverException):
+            driver.switch_to.alert.dismiss()  # a scenario may end with an alert still open
         if self.base_url:
             if not self._on_site(driver):
                 driver.get(self.base_url.rstrip("/") + self.clean_path)

@@ -3,20 +3,35 @@ from __future__ import annotations
 
 import os
 import platform
+from types import SimpleNamespace
 
 import pytest
+from selenium.common.exceptions import NoAlertPresentException
 
 from lettuce import browser as browser_module
 from lettuce.browser import BrowserSession, BrowserUnavailable, check_available, geckodriver_path
 
 
+class FakeSwitch:
+    def __init__(self, driver):
+        self.driver = driver
+
+    @property
+    def alert(self):
+        if not self.driver.alert_open:
+            raise NoAlertPresentException()
+        return SimpleNamespace(dismiss=lambda: self.driver.calls.append(("alert dismissed",)))
+
+
 class FakeDriver:
     """Records the WebDriver calls a BrowserSession makes."""
 
-    def __init__(self, url="about:blank"):
+    def __init__(self, url="about:blank", alert_open=False):
         self.current_url = url
         self.calls = []
         self.page_source = "<html><body>the page</body></html>"
+        self.alert_open = alert_open
+        self.switch_to = FakeSwitch(self)
 
     def get(self, url):
         self.calls.append(("get", url))
@@ -74,6 +89,12 @@ class TestSession:
         assert driver.calls == [("script", "storage cleared"),
                                 ("delete_all_cookies", "http://127.0.0.1:8080/admin/"),
                                 ("get", "about:blank")]
+
+    def test_an_alert_left_open_is_dismissed_first(self):
+        driver = FakeDriver("http://127.0.0.1:8080/", alert_open=True)
+        self.session(driver).reset()
+        assert driver.calls[0] == ("alert dismissed",)
+        assert driver.calls[-1] == ("get", "about:blank")
 
     def test_reset_goes_back_to_the_site_when_the_browser_left_it(self):
         driver = FakeDriver("about:blank")

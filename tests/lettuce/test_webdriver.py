@@ -8,8 +8,9 @@ from lettuce import STEP_REGISTRY
 from tests.lettuce.conftest import FIXTURES, run_harvest
 
 # lettuce_webdriver's 28 test features (26 in test_webdriver.py, 2 in
-# test_css_selector_steps.py), ported, plus 8 covering its remaining phrases.
-WEB_SCENARIOS = 36
+# test_css_selector_steps.py), ported, plus 8 covering its remaining phrases and 2 an
+# alert left open.
+WEB_SCENARIOS = 38
 
 
 @pytest.fixture(scope="module")
