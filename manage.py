@@ -1,7 +1,8 @@
-#!/usr/bin/env python
+#!/usr/bin/env python3
 """Django's command-line utility for administrative tasks.
 
-Two commands get defaults of their own, so they work in a fresh checkout with nothing
+``./manage.py`` runs on the project's ``.venv`` (made by ``make setup``) when the Python
+that started it has no Django. Two commands get defaults of their own, so they work in a fresh checkout with nothing
 exported (an exported variable or ``--settings`` always wins):
 
 * ``harvest`` runs on the test settings (``tests.settings``: a throwaway secret key, a
@@ -9,9 +10,12 @@ exported (an exported variable or ``--settings`` always wins):
 * ``runserver`` is the development server, so it runs with ``DEBUG`` on (and therefore
   the development secret key). Every other command, gunicorn and production stay strict.
 """
+import importlib.util
 import os
 import sys
 from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent
 
 # The command -> the environment defaults it runs with.
 COMMAND_SETTINGS = {"harvest": "tests.settings"}
@@ -30,11 +34,22 @@ def apply_command_defaults(argv: list[str], environ: dict) -> None:
         environ.setdefault(name, value)
 
 
+def use_project_venv() -> None:
+    """Run on the project's .venv when started by a Python without Django (``./manage.py``)."""
+    if importlib.util.find_spec("django") is not None:
+        return
+    venv_python = PROJECT_DIR / ".venv" / "bin" / "python"
+    if not venv_python.exists():
+        sys.exit("Django is not installed for this Python: run `make setup` first.")
+    os.execv(str(venv_python), [str(venv_python), str(PROJECT_DIR / "manage.py"), *sys.argv[1:]])
+
+
 def main() -> None:
+    use_project_venv()
     apply_command_defaults(sys.argv, os.environ)
     # The development database and secret key live in var/ (git-ignored): a fresh
     # checkout has none yet, and SQLite cannot create the folder itself.
-    (Path(__file__).resolve().parent / "var").mkdir(exist_ok=True)
+    (PROJECT_DIR / "var").mkdir(exist_ok=True)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -43,3 +43,12 @@ def test_with_nothing_exported_harvest_starts_and_production_stays_strict():
     assert check.returncode != 0 and "Set the SECRET_KEY environment variable" in check.stderr
     development = run("runserver", "--help")
     assert development.returncode == 0, development.stderr
+
+
+def test_dot_slash_manage_py_runs_on_the_projects_venv():
+    # The shebang's python3 is the system's (no Django): manage.py re-runs itself on .venv.
+    started = subprocess.run([str(settings.BASE_DIR / "manage.py"), "--version"],
+                             cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
+                             env={**CLEAN_ENV, "PATH": "/usr/local/bin:/usr/bin:/bin"})
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip().startswith("5.2")
