@@ -126,7 +126,6 @@ def _date_archives(post_ids: list[int], base: str, using: str) -> dict[tuple[str
 def site_addresses(scan, base: str, using: str) -> dict[tuple[str, str], Target]:
     """Category, tag and author archives, their feeds and query forms, and the site's feeds."""
     from blog.models import Category, Tag
-    from blog.wordpress.writers import term_slug
 
     feed = Target(None, None, reverse("blog:feed"))
     rows: dict[tuple[str, str], Target] = {}
@@ -135,26 +134,14 @@ def site_addresses(scan, base: str, using: str) -> dict[tuple[str, str], Target]
         rows[(base + path, "")] = feed
     for value in ("rss2", "rss", "atom", "rdf", "comments-rss2"):
         rows[(base + "/", f"feed={value}")] = feed
-    categories = dict(Category.objects.using(using).filter(
-        slug__in=[term_slug(term) for term in scan.categories.values()]).values_list("slug", "pk"))
-    for nicename, term in scan.categories.items():
-        pk = categories.get(term_slug(term))
-        if pk is None:
-            continue
-        target = Target(Category, pk)
+    for nicename, term, target in _terms(Category, scan.categories, using):
         trail = _category_path(nicename, scan.categories)
         for path in {f"{base}/category/{trail}/", f"{base}/category/{unquote(nicename)}/"}:
             rows[(path, "")] = target
             rows[(path + "feed/", "")] = target
         if term.term_id:
             rows[(base + "/", f"cat={term.term_id}")] = target
-    tags = dict(Tag.objects.using(using).filter(
-        slug__in=[term_slug(term) for term in scan.tags.values()]).values_list("slug", "pk"))
-    for nicename, term in scan.tags.items():
-        pk = tags.get(term_slug(term))
-        if pk is None:
-            continue
-        target = Target(Tag, pk)
+    for nicename, term, target in _terms(Tag, scan.tags, using):
         rows[(f"{base}/tag/{unquote(nicename)}/", "")] = target
         rows[(f"{base}/tag/{unquote(nicename)}/feed/", "")] = target
         rows[(base + "/", split(f"?tag={nicename}")[1])] = target
@@ -171,6 +158,18 @@ def site_addresses(scan, base: str, using: str) -> dict[tuple[str, str], Target]
     # Where the old site's address is the new one (/category/x/ with the same slug), the
     # page itself answers first: the row is never used, and harmless.
     return {address: target for address, target in rows.items() if len(address[0]) <= MAX_PATH}
+
+
+def _terms(model, terms: dict, using: str):
+    """Yield (nicename, term, target) for each of the export's terms the site has."""
+    from blog.wordpress.writers import term_slug
+
+    pks = dict(model.objects.using(using).filter(
+        slug__in=[term_slug(term) for term in terms.values()]).values_list("slug", "pk"))
+    for nicename, term in terms.items():
+        pk = pks.get(term_slug(term))
+        if pk is not None:
+            yield nicename, term, Target(model, pk)
 
 
 def _category_path(nicename: str, categories: dict) -> str:
