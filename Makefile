@@ -55,7 +55,7 @@ harvest: setup
 	$(MANAGE) harvest  # runs on tests.settings by itself (manage.py)
 
 # Starts everything it measures on loopback ports; needs wrk, Varnish and matplotlib too.
-# BENCH_ARGS="--rounds 2 --seconds 2" for a quick look.
+# About 15 minutes; BENCH_ARGS="--rounds 1 --seconds 2 --day-seconds 10 --small-only" for a quick look.
 bench: setup
 	@bash deploy/install-packages.sh wrk varnish
 	$(PY) -m pip install -q --disable-pip-version-check -r bench/requirements.txt

@@ -9,68 +9,58 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
-from urllib.parse import urlsplit
 
 import django
 from django.conf import settings
 from django.core.management import call_command
-from django.test import Client, override_settings
-from tqdm import tqdm
 
-from bench.measure import WrkResult, process_tree, run_wrk
-from bench.report import OURS, STATIC, VARNISH, Contender, Results, summarize
-from bench.scenarios import save_to_fresh, stampede, stored_sizes
-from bench.servers import StaticNginx, Varnish, version
+from bench import day as day_scenario
+from bench.content import grow_site, site_pages
+from bench.scenarios import SaveToFresh, Stampede, StoredSize, save_to_fresh, stampede, stored_sizes
+from bench.servers import AppServer, Front, Ports, StaticNginx, Varnish, version
+from bench.zipf import SizeResult, run_size
 from blog.models import Post
+from cachekeys.conf import get_config
 from cachekeys.purge import purge_all
-from cachekeys.testing import Gunicorn, Nginx, Stack, world_readable_dir
+from cachekeys.testing import Memcached
 from cachekeys.warm import Client as WarmClient
 from cachekeys.warm import Page, sitemap_pages
-from tests.http import fetch
 
-GZIP = {"Accept-Encoding": "gzip"}
-TARGET_PAGE_BYTES = 40 * 1024
-WARMUP_SECONDS = 1
-
-
-def long_read(target: int = TARGET_PAGE_BYTES) -> Post:
-    """The newest post, lengthened with other posts' bodies until its page is ~``target`` bytes."""
-    posts = list(Post.objects.public().order_by("-published_at"))
-    post = posts[0]
-    size = len(Client(HTTP_HOST="127.0.0.1").get(post.get_absolute_url()).content)
-    extra = []
-    for other in posts[1:]:
-        if size + sum(map(len, extra)) >= target:
-            break
-        extra.append(other.body)
-    post.body += "".join(extra)
-    post.save()
-    return post
+SMALL_POSTS, LARGE_POSTS = 300, 30_000
+MEMCACHED_MB = 1024  # deploy/README.md's memcached.conf
+# Requests in each size's Zipf sequence: every page of the small site; at 30,000 posts about
+# 3,300 distinct pages, as many as can be rendered for the warm-up in a few minutes.
+SMALL_SEQUENCE, LARGE_SEQUENCE = 20_000, 8_000
+# The warm-up renders every page of the sequence; on a busy machine the large site's cannot
+# all be rendered in time, and its least popular pages are left out (RESULTS.md says so).
+SMALL_WARM_SECONDS, LARGE_WARM_SECONDS = 300, 240
 
 
-def cold_posts(exclude: Post, count: int) -> list[Post]:
-    """Posts no one has asked for yet (the long read's neighbours are not among them)."""
-    return list(Post.objects.public().exclude(pk=exclude.pk).order_by("pk")[:count])
+@dataclass
+class Results:
+    versions: dict[str, str]
+    fronts: list[str]  # labels of our Nginx configurations measured
+    same_config: bool  # make run and the deploy recipe rendered the same Nginx site
+    stampedes: list[Stampede]
+    save: SaveToFresh
+    stored: StoredSize
+    warm_output: str
+    warm_seconds: float
+    sizes: list[SizeResult]
+    day: day_scenario.Day | None
+    rounds: int
+    seconds: int
+    total_seconds: float = 0.0
+    grow_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
 
-Server = TypeVar("Server", Stack, Nginx, Gunicorn, Varnish, StaticNginx)
-
-
-def start(running: contextlib.ExitStack, server: Server) -> Server:
+def start(running: contextlib.ExitStack, server):
     running.callback(server.stop)  # first: a server that fails to start may have a process
     server.start()
     return server
-
-
-def memcached_only_nginx(running: contextlib.ExitStack, app: Gunicorn, stack: Stack) -> Nginx:
-    """The same template with the first tier off, in front of the same memcached and app."""
-    nginx = Nginx([app.address], stack.memcached_servers, world_readable_dir("bench-memcached-"), workers="auto")
-    running.callback(shutil.rmtree, nginx.run_dir, True)
-    with override_settings(CACHEKEYS={**settings.CACHEKEYS, "NGINX_FIRST_TIER": False}):
-        return start(running, nginx)
 
 
 def versions() -> dict[str, str]:
@@ -89,48 +79,13 @@ def versions() -> dict[str, str]:
     }
 
 
-def targets_of(contenders: list[Contender], urls: dict[str, str], pids: dict[str, Callable[[], set[int]]]):
-    for contender in contenders:
-        key = contender.key
-        base = key.removesuffix("-gzip")
-        yield contender, urls[base], pids[base], GZIP if key.endswith("-gzip") else None
-
-
-def prime(urls: dict[str, str], notes: list[str]) -> None:
-    """Ask each contender twice, so the measured runs are hits; check they are."""
-    for name, url in urls.items():
-        parts = urlsplit(url)
-        for headers in (None, GZIP, None):
-            page = fetch(f"{parts.scheme}://{parts.netloc}", parts.path, headers=headers)
-            if page.status != 200:
-                raise RuntimeError(f"{name} answered {page.status} for {url}")
-        if name in (OURS, "memcached") and page.header("X-Cache") != "HIT":
-            raise RuntimeError(f"{name} is not serving hits: X-Cache {page.header('X-Cache')}")
-        if name == VARNISH and len((page.header("X-Varnish") or "").split()) != 2:
-            notes.append("Varnish did not report a hit while priming.")
-        if name == "sitecache" and not _served_from_django_cache(parts):
-            notes.append("Django's per-site cache did not serve the page from its cache while priming.")
-
-
-def _served_from_django_cache(parts) -> bool:
-    """A cached answer repeats the Expires of the render that stored it."""
-    first = fetch(f"{parts.scheme}://{parts.netloc}", parts.path).header("Expires")
-    time.sleep(1.1)  # Expires has whole seconds
-    return first is not None and fetch(f"{parts.scheme}://{parts.netloc}", parts.path).header("Expires") == first
-
-
-def measure(contenders, urls, pids, rounds: int, seconds: int) -> dict[str, list[WrkResult]]:
-    results: dict[str, list[WrkResult]] = {c.key: [] for c in contenders}
-    plan = list(targets_of(contenders, urls, pids))
-    for contender, url, tree, headers in plan:  # caches, JIT and connection pools warm
-        run_wrk(url, tree(), WARMUP_SECONDS, headers=headers)
-    with tqdm(total=rounds * len(plan), unit="run", desc="wrk", file=sys.stderr) as bar:
-        for round_number in range(rounds):
-            for contender, url, tree, headers in plan:
-                bar.set_postfix_str(f"round {round_number + 1}: {contender.label}")
-                results[contender.key].append(run_wrk(url, tree(), seconds, headers=headers))
-                bar.update()
-    return results
+def budget_mb() -> float | None:
+    """The first tier's memory budget per worker, if this version has one."""
+    config = get_config()
+    for name in ("nginx_first_tier_mb", "first_tier_mb", "nginx_tier_mb"):
+        if (value := getattr(config, name, None)) is not None:
+            return float(value)
+    return None
 
 
 def warm_after_purge(base_url: str) -> tuple[str, float, list[str]]:
@@ -146,93 +101,100 @@ def warm_after_purge(base_url: str) -> tuple[str, float, list[str]]:
     return out.getvalue(), seconds, list(dict.fromkeys(uris))
 
 
+def cold_posts(count: int) -> list[Post]:
+    """Posts no one has asked for yet."""
+    return list(Post.objects.public().order_by("pk")[:count])
+
+
 @dataclass
-class Servers:
-    stack: Stack
-    app: Gunicorn
-    sitecache: Gunicorn
-    varnish: Varnish
-    memcached_only: Nginx
-    static: StaticNginx | None = None
+class Site:
+    memcached: Memcached
+    app: AppServer
+    fronts: list[Front]
+    same_config: bool
 
-    def urls(self, uri: str) -> dict[str, str]:
-        return {
-            STATIC: self.static.url, OURS: self.stack.base_url + uri,
-            "memcached": f"http://127.0.0.1:{self.memcached_only.port}{uri}",
-            VARNISH: self.varnish.base_url + uri, "sitecache": f"http://{self.sitecache.address}{uri}",
-            "uncached": f"http://{self.app.address}{uri}",
-        }
-
-    def pids(self) -> dict[str, Callable[[], set[int]]]:
-        """Each contender's server processes, listed again before each run."""
-        memcached = {node.process.pid for node in self.stack.memcached}
-        return {
-            STATIC: lambda: process_tree(self.static.process.pid),
-            OURS: lambda: process_tree(self.stack.nginx.process.pid) | memcached,
-            "memcached": lambda: process_tree(self.memcached_only.process.pid) | memcached,
-            VARNISH: lambda: process_tree(self.varnish.process.pid),
-            "sitecache": lambda: process_tree(self.sitecache.process.pid) | memcached,
-            "uncached": lambda: process_tree(self.app.process.pid),
-        }
+    @property
+    def memcached_pids(self) -> set[int]:
+        return {self.memcached.process.pid}
 
 
-def start_site(stack: Stack, run_dir: Path, running: contextlib.ExitStack,
-               step: Callable[[str], None]) -> tuple[Gunicorn, Post]:
-    """memcached, our Nginx, the database with its long read, and the app server."""
-    app = Gunicorn(env={}, log=run_dir / "app.log")
-    stack.set_app([app.address])  # Nginx's upstream is rendered when it starts
-    step("memcached and the project's Nginx (first tier on)")
-    start(running, stack)
-    step("database: migrate, seed_demo, one long read")
+def start_site(ports: Ports, env: dict[str, str], run_dir: Path, running: contextlib.ExitStack,
+               step: Callable[[str], None]) -> Site:
+    step(f"database: migrate, seed_demo --posts {SMALL_POSTS}, collectstatic")
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", stdout=io.StringIO())
-    post = long_read()
-    start(running, app)
-    return app, post
+    call_command("seed_demo", posts=SMALL_POSTS, stdout=io.StringIO())
+    call_command("collectstatic", interactive=False, verbosity=0)
+    step(f"memcached (-m {MEMCACHED_MB}), gunicorn, our Nginx as `make run` and deploy/README.md render it")
+    memcached = start(running, Memcached(port=ports.memcached, memory_mb=MEMCACHED_MB))
+    app = start(running, AppServer(ports.app, run_dir / "app.log"))
+    servers = [memcached.address]
+    make_run = start(running, Front.make_run(app.address, servers[0], env, ports.front))
+    recipe = Front.recipe(app.address, servers[0], env)
+    recipe.config = recipe.render()
+    same = recipe.site_config() in make_run.site_config()
+    fronts = [make_run]
+    if not same:
+        fronts.append(start(running, recipe))
+    return Site(memcached, app, fronts, same)
 
 
-def start_others(stack: Stack, app: Gunicorn, run_dir: Path, running: contextlib.ExitStack) -> Servers:
-    sitecache = Gunicorn(env={"DJANGO_SETTINGS_MODULE": "bench.sitecache_settings"}, log=run_dir / "sitecache.log")
-    return Servers(stack, app, start(running, sitecache), start(running, Varnish(app.address, run_dir)),
-                   memcached_only_nginx(running, app, stack))
+def run(ports: Ports, env: dict[str, str], run_dir: Path, running: contextlib.ExitStack, rounds: int, seconds: int,
+        day_seconds: int, large: bool, step: Callable[[str], None]) -> Results:
+    site = start_site(ports, env, run_dir, running, step)
+    varnish = start(running, Varnish(site.app.address, run_dir))
+    front = site.fronts[0]
 
-
-def run(stack: Stack, run_dir: Path, running: contextlib.ExitStack, contenders: list[Contender],
-        rounds: int, seconds: int, step: Callable[[str], None]) -> Results:
-    app, post = start_site(stack, run_dir, running, step)
-    step("Django's per-site cache under its own gunicorn, Varnish, Nginx without the first tier")
-    servers = start_others(stack, app, run_dir, running)
-
-    step("32 readers at once on a cold page: ours, then Varnish")
-    cold = cold_posts(post, 3)
-    stampedes = [stampede(OURS, stack.base_url, cold[0].get_absolute_url(), app.log),
-                 stampede(VARNISH, servers.varnish.base_url, cold[1].get_absolute_url(), app.log)]
-    step("an editor's save until the fresh page shows")
-    save = save_to_fresh(stack.base_url, cold[2])
+    step("32 readers at once on a cold page: ours, then Varnish; an editor's save until the fresh page shows")
+    cold = cold_posts(3)
+    stampedes = [stampede("ours", front.base_url, cold[0].get_absolute_url(), site.app.log),
+                 stampede("Varnish", varnish.base_url, cold[1].get_absolute_url(), site.app.log)]
+    save = save_to_fresh(front.base_url, cold[2])
     step("purge_all(), then cache_warm")
-    warm_output, warm_seconds, warmed = warm_after_purge(stack.base_url)
+    warm_output, warm_seconds, warmed = warm_after_purge(front.base_url)
+    stored = stored_sizes(front.base_url, warmed)
 
-    uri = post.get_absolute_url()
-    page, zipped = fetch(stack.base_url, uri), fetch(stack.base_url, uri, headers=GZIP)
-    servers.static = start(running, StaticNginx("page.html", page.body))
-    step(f"priming every contender on {uri} ({len(page.body):,} bytes)")
-    notes: list[str] = []
-    prime(servers.urls(uri), notes)
-    step(f"wrk: {rounds} rounds of {len(contenders)} runs of {seconds} s")
-    measured = measure(contenders, servers.urls(uri), servers.pids(), rounds, seconds)
-    return Results(
-        contenders=contenders, summaries={key: summarize(runs) for key, runs in measured.items()},
-        page_uri=uri, page_bytes=len(page.body), page_gzip_bytes=len(zipped.body), versions=versions(),
-        settings=_settings_lines(), stampedes=stampedes, save=save, stored=stored_sizes("127.0.0.1", warmed),
-        warm_output=warm_output, warm_seconds=warm_seconds, notes=notes,
-    )
+    sizes = []
+    pages = site_pages()
+    static = start(running, StaticNginx())
+    sizes.append(run_size(f"{SMALL_POSTS} posts", SMALL_POSTS, pages, site.fronts, varnish, static,
+                          [site.memcached.address], site.memcached_pids, run_dir, rounds, seconds, budget_mb(),
+                          SMALL_SEQUENCE, SMALL_WARM_SECONDS, step))
+    static.stop()
+    shutil.rmtree(static.run_dir, True)
+
+    day = None
+    if day_seconds:
+        day = day_scenario.run(front, varnish, site.app.log, run_dir, day_seconds, step)
+    varnish.stop()
+
+    grow_seconds = 0.0
+    if large:
+        step(f"growing the site to {LARGE_POSTS:,} posts (bulk_create, one purge_all)")
+        began = time.perf_counter()
+        grow_site(LARGE_POSTS)
+        pages = site_pages()
+        grow_seconds = time.perf_counter() - began
+        step(f"{len(pages):,} pages; gunicorn again, with the sidebar's two site-wide queries memoized for the warm-up")
+        site.app.stop()
+        site.app = start(running, AppServer(ports.app, run_dir / "app-large.log", wsgi="bench.memo_wsgi:application",
+                                                 workers=4))
+        # Varnish fills from our Nginx (the bytes Django rendered and memcached holds): 400 ms a
+        # render at this size would make its warm-up alone longer than the whole benchmark.
+        large_varnish = start(running, Varnish(f"127.0.0.1:{site.fronts[-1].port}", run_dir))
+        static = start(running, StaticNginx())
+        sizes.append(run_size(f"{LARGE_POSTS:,} posts", LARGE_POSTS, pages, site.fronts, large_varnish, static,
+                              [site.memcached.address], site.memcached_pids, run_dir, rounds, seconds, budget_mb(),
+                              LARGE_SEQUENCE, LARGE_WARM_SECONDS, step))
+        shutil.rmtree(static.run_dir, True)
+    return Results(versions(), [f.label for f in site.fronts], site.same_config, stampedes, save, stored,
+                   warm_output, warm_seconds, sizes, day, rounds, seconds, grow_seconds=grow_seconds)
 
 
-def _settings_lines() -> dict[str, str]:
-    config = settings.CACHEKEYS
+def settings_lines() -> dict[str, str]:
+    config = get_config()
     return {
-        "first tier": f"`NGINX_FIRST_TIER_TTL` {config.get('NGINX_FIRST_TIER_TTL', 1.0)} s, purged through "
-                      "each Nginx's purge location by every save (bench/app_settings.py)",
-        "memcached": "one node, `-m 64`; pages stored gzip level 6 with flag 1; Nginx upstream keepalive 64, "
-                     "`memcached_buffer_size 64k`",
+        "first tier": f"`NGINX_FIRST_TIER` {getattr(config, 'nginx_first_tier', '?')} in `make run`'s environment",
+        "memcached": f"one node, `-m {MEMCACHED_MB}`",
+        "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
     }
+

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -73,8 +74,14 @@ class WrkResult:
     rps: float
     p50_ms: float
     p99_ms: float
-    errors: int  # socket errors and non-2xx/3xx answers
+    errors: int  # socket errors
+    non_2xx_3xx: int  # answers wrk counts apart (404s of missing pages, 5xx)
     cpu_seconds: float
+    memcached_gets: int = 0  # memcached's cmd_get over the run
+
+    @property
+    def gets_per_request(self) -> float:
+        return self.memcached_gets / max(self.requests, 1)
 
     @property
     def cpu_us_per_request(self) -> float:
@@ -89,7 +96,7 @@ def _milliseconds(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def parse_wrk(output: str, cpu: float) -> WrkResult:
+def parse_wrk(output: str, cpu: float, gets: int = 0) -> WrkResult:
     done = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", output)
     if not done:
         raise RuntimeError(f"wrk printed no summary:\n{output}")
@@ -102,24 +109,64 @@ def parse_wrk(output: str, cpu: float) -> WrkResult:
         rps=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         p50_ms=_milliseconds(re.search(r"\s50%\s+([\d.]+\w+)", output).group(1)),
         p99_ms=_milliseconds(re.search(r"\s99%\s+([\d.]+\w+)", output).group(1)),
-        errors=errors + (int(non_2xx.group(1)) if non_2xx else 0),
+        errors=errors,
+        non_2xx_3xx=int(non_2xx.group(1)) if non_2xx else 0,
         cpu_seconds=cpu,
+        memcached_gets=gets,
     )
 
 
+def memcached_stats(address: str) -> dict[str, str]:
+    """memcached's ``stats`` (cmd_get, get_hits, bytes, ...)."""
+    host, port = address.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), 5) as sock:
+        sock.sendall(b"stats\r\n")
+        data = b""
+        while not data.endswith(b"END\r\n"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return {parts[1]: parts[2] for line in data.decode().splitlines()
+            if len(parts := line.split()) == 3 and parts[0] == "STAT"}
+
+
+def memcached_gets(addresses: list[str]) -> int:
+    return sum(int(memcached_stats(address).get("cmd_get", 0)) for address in addresses)
+
+
+def rss_kb(pid: int) -> int:
+    """Resident memory of ``pid`` in KB (0 if it is gone)."""
+    try:
+        status = (PROC / str(pid) / "status").read_text()
+    except OSError:
+        return 0
+    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    return int(match.group(1)) if match else 0
+
+
 def run_wrk(url: str, server_pids: set[int], seconds: float, connections: int = 32,
-            threads: int = 2, headers: dict[str, str] | None = None) -> WrkResult:
-    """Load ``url`` with wrk and charge the CPU ``server_pids`` spent meanwhile."""
+            threads: int = 2, headers: dict[str, str] | None = None, script: tuple[Path, list[str]] | None = None,
+            memcached: list[str] | None = None, wait: bool = True) -> WrkResult:
+    """Load ``url`` with wrk (``script``: a Lua file and its arguments) and charge the CPU ``server_pids``
+    spent meanwhile, and the gets ``memcached`` served."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
                "--timeout", "10s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
+    tail = [url]
+    if script:
+        command += ["-s", str(script[0])]
+        tail += ["--", *script[1]]
+    gets_before = memcached_gets(memcached) if memcached else 0
     before = cpu_seconds(server_pids)
-    done = subprocess.run(command + [url], capture_output=True, text=True, timeout=seconds + 60)
+    done = subprocess.run(command + tail, capture_output=True, text=True, timeout=seconds + 60)
     spent = cpu_seconds(server_pids) - before
+    gets = memcached_gets(memcached) - gets_before if memcached else 0
     # Requests wrk left queued (gunicorn's) are not its answers: not charged, but waited
     # for, so they do not tax the next contender's run.
-    wait_idle(server_pids)
+    if wait:
+        wait_idle(server_pids)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()}")
-    return parse_wrk(done.stdout, spent)
+    return parse_wrk(done.stdout, spent, gets)

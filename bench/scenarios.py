@@ -1,13 +1,13 @@
 """The benchmark's measurements other than throughput: stampede, save to fresh page, sizes."""
 from __future__ import annotations
 
-import gzip
 import statistics
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from blog.models import Post
 from cachekeys.keys import page_key
@@ -111,22 +111,23 @@ def save_to_fresh(base_url: str, post: Post, saves: int = 5) -> SaveToFresh:
 @dataclass(frozen=True)
 class StoredSize:
     pages: int
-    stored_bytes: int  # what memcached holds (gzip)
-    raw_bytes: int  # the pages as served
+    stored_bytes: int  # what memcached holds
+    raw_bytes: int  # the pages as served to a client without gzip
 
     @property
     def ratio(self) -> float:
         return self.stored_bytes / max(self.raw_bytes, 1)
 
 
-def stored_sizes(host: str, uris: list[str]) -> StoredSize:
-    """Sum the stored (gzip) and raw sizes of the pages memcached holds for ``uris``."""
+def stored_sizes(base_url: str, uris: list[str]) -> StoredSize:
+    """Sum what memcached holds for ``uris`` and what a client without gzip is sent."""
     pool = get_pool()
+    host = urlsplit(base_url).hostname
     stored = raw = pages = 0
     for uri in uris:
         value = pool.get(page_key(host, uri))
         if value is not None:
             pages += 1
             stored += len(value)
-            raw += len(gzip.decompress(value))
+            raw += len(fetch(base_url, uri).body)
     return StoredSize(pages, stored, raw)
