@@ -35,7 +35,7 @@ MEMCACHED_MB = 1024  # deploy/README.md's memcached.conf
 SMALL_SEQUENCE, LARGE_SEQUENCE = 20_000, 8_000
 # The warm-up renders every page of the sequence; on a busy machine the large site's cannot
 # all be rendered in time, and its least popular pages are left out (RESULTS.md says so).
-SMALL_WARM_SECONDS, LARGE_WARM_SECONDS = 300, 240
+SMALL_WARM_SECONDS, LARGE_WARM_SECONDS = 300, 200
 
 
 @dataclass
@@ -81,8 +81,17 @@ def versions() -> dict[str, str]:
 
 def budget_mb() -> float | None:
     """The first tier's memory budget per worker, if this version has one."""
+    return _config_number("nginx_first_tier_mb", "first_tier_mb", "nginx_tier_mb")
+
+
+def tier_ttl() -> float | None:
+    """How long the first tier keeps a page, if this version bounds it by time."""
+    return _config_number("nginx_first_tier_ttl", "first_tier_ttl")
+
+
+def _config_number(*names: str) -> float | None:
     config = get_config()
-    for name in ("nginx_first_tier_mb", "first_tier_mb", "nginx_tier_mb"):
+    for name in names:
         if (value := getattr(config, name, None)) is not None:
             return float(value)
     return None
@@ -158,7 +167,7 @@ def run(ports: Ports, env: dict[str, str], run_dir: Path, running: contextlib.Ex
     static = start(running, StaticNginx())
     sizes.append(run_size(f"{SMALL_POSTS} posts", SMALL_POSTS, pages, site.fronts, varnish, static,
                           [site.memcached.address], site.memcached_pids, run_dir, rounds, seconds, budget_mb(),
-                          SMALL_SEQUENCE, SMALL_WARM_SECONDS, step))
+                          tier_ttl(), SMALL_SEQUENCE, SMALL_WARM_SECONDS, step))
     static.stop()
     shutil.rmtree(static.run_dir, True)
 
@@ -184,7 +193,7 @@ def run(ports: Ports, env: dict[str, str], run_dir: Path, running: contextlib.Ex
         static = start(running, StaticNginx())
         sizes.append(run_size(f"{LARGE_POSTS:,} posts", LARGE_POSTS, pages, site.fronts, large_varnish, static,
                               [site.memcached.address], site.memcached_pids, run_dir, rounds, seconds, budget_mb(),
-                              LARGE_SEQUENCE, LARGE_WARM_SECONDS, step))
+                              tier_ttl(), LARGE_SEQUENCE, LARGE_WARM_SECONDS, step))
         shutil.rmtree(static.run_dir, True)
     return Results(versions(), [f.label for f in site.fronts], site.same_config, stampedes, save, stored,
                    warm_output, warm_seconds, sizes, day, rounds, seconds, grow_seconds=grow_seconds)

@@ -64,7 +64,7 @@ def gets_targets(size: SizeResult) -> list[str]:
     for contender in _ours(size):
         for profile in ("browser", "plain"):
             gets = size.median(contender.key, profile, "gets_per_request")
-            model = size.lru_model.get(profile)
+            model = size.lru_model.get((contender.key, profile))
             if model is None:
                 lines.append(f"- {size.label}, {profile}, {contender.label}: memcached reads per request "
                              f"{gets:.3f}; this version names no first-tier budget to model an LRU with.")
@@ -138,13 +138,15 @@ def rounds_table(size: SizeResult) -> list[str]:
 def size_section(size: SizeResult) -> list[str]:
     plain = sorted(size.warmed.plain_bytes.values())
     gz = sorted(size.warmed.gzip_bytes.values())
+    budget = f"; the first tier's budget: {size.budget_mb:g} MB per worker" if size.budget_mb else ""
     return [
         f"## Zipf readers, {size.label} ({size.pages:,} pages)",
         "",
         f"A {size.requests_in_sequence:,}-request sequence drawn from Zipf (s = 1) over the site's pages (the "
         f"sitemap aside) touches {size.distinct:,} distinct pages; each wrk thread walks it from its own offset, "
-        f"looping. Median page {plain[len(plain) // 2]:,} bytes plain, {gz[len(gz) // 2]:,} gzip. Warm-up "
-        f"(rendered and stored through our Nginx): {size.warmed.seconds:.0f} s.",
+        f"looping. Median page {plain[len(plain) // 2]:,} bytes plain, {gz[len(gz) // 2]:,} gzip; the pages "
+        f"touched total {sum(gz) / 2**20:.1f} MB gzip, {(sum(gz) + sum(plain)) / 2**20:.1f} MB gzip + plain{budget}. "
+        f"Warm-up (rendered and stored through our Nginx): {size.warmed.seconds:.0f} s.",
         "",
         *size_table(size),
         "",
@@ -248,9 +250,10 @@ def markdown(results: Results, settings_lines: dict[str, str], chart: str) -> st
         "memcached for ours, varnishd's manager and cache process, the static Nginx) from `/proc/<pid>/stat` "
         "around each run, divided by the requests wrk completed. memcached gets: its `stats` cmd_get around each "
         "run. RSS: `/proc/<pid>/status` of each Nginx worker.",
-        "- The LRU model: a least-recently-used cache of the first tier's per-worker budget fed the same "
-        "sequence (browser: the gzip copy of each page; plain: gzip + plain copies), misses per request after a "
-        "first pass.",
+        "- The LRU model: one least-recently-used cache of the first tier's per-worker budget for each Nginx "
+        "worker (request i to worker i mod workers), fed the same sequence at the contender's measured rate, "
+        "entries expiring after the tier's TTL if it has one (browser: the gzip copy of each page; plain: gzip + "
+        "plain copies); misses per request after a first pass. What the tier should read from memcached.",
         *(f"- {name}: {value}" for name, value in settings_lines.items()),
         "",
         f"![req/s per contender]({chart})",

@@ -123,9 +123,10 @@ class Front:
     """The project's Nginx, rendered in a subprocess with ``env`` (the deploy's environment)."""
 
     def __init__(self, label: str, app: str, memcached: str, env: dict[str, str], standalone: bool,
-                 port: int | None = None) -> None:
+                 port: int | None = None, unset: tuple[str, ...] = ()) -> None:
         self.label = label
         self.app, self.memcached, self.env, self.standalone = app, memcached, env, standalone
+        self.unset = unset  # variables of this process the deploy does not have
         self.port = port or free_port()
         self.run_dir = world_readable_dir("bench-front-")
         self.process: subprocess.Popen | None = None
@@ -137,8 +138,10 @@ class Front:
         return cls("make run", app, memcached, env, standalone=True, port=port)
 
     @classmethod
-    def recipe(cls, app: str, memcached: str, env: dict[str, str]) -> "Front":
-        return cls("deploy/README one box", app, memcached, env, standalone=False)
+    def recipe(cls, app: str, memcached: str, make_run_env: dict[str, str]) -> "Front":
+        """deploy/README.md's /etc/magazine/env has none of what ``make run`` adds."""
+        extra = tuple(name for name in make_run_env if name != "MEMCACHED_SERVERS")
+        return cls("deploy/README one box", app, memcached, {}, standalone=False, unset=extra)
 
     @property
     def base_url(self) -> str:
@@ -149,8 +152,9 @@ class Front:
         args = ["--listen", f"127.0.0.1:{self.port}", "--app", self.app, "--memcached", self.memcached]
         if self.standalone:
             args = ["--standalone", *args, "--run-dir", str(self.run_dir)]
+        env = {name: value for name, value in os.environ.items() if name not in self.unset}
         done = subprocess.run([sys.executable, "manage.py", "nginx_config", *args], cwd=ROOT,
-                              env={**os.environ, **self.env}, capture_output=True, text=True)
+                              env={**env, **self.env}, capture_output=True, text=True)
         if done.returncode:
             raise RuntimeError(f"nginx_config failed: {done.stderr.strip()}")
         return done.stdout

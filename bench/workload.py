@@ -59,23 +59,30 @@ def wrk_script(sequence_file: Path, threads: int = 2) -> tuple[Path, list[str]]:
     return SCRIPT, [str(sequence_file), str(threads)]
 
 
-def lru_misses(sequence: Sequence[str], sizes: dict[str, int], budget_bytes: int, rounds: int = 3) -> float:
-    """Misses per request of an LRU holding at most ``budget_bytes`` of ``sizes``, fed the
-    sequence ``rounds`` times (wrk loops over it); the first pass (cold) is not counted."""
-    held: OrderedDict[str, int] = OrderedDict()
-    used = misses = counted = 0
+def lru_misses(sequence: Sequence[str], sizes: dict[str, int], budget_bytes: int, rounds: int = 3,
+               ttl: float | None = None, rate: float | None = None, workers: int = 1) -> float:
+    """Misses per request of ``workers`` least-recently-used caches of ``budget_bytes`` each
+    (request i goes to worker i mod ``workers``), fed the sequence ``rounds`` times (wrk loops
+    over it) at ``rate`` requests a second, entries expiring ``ttl`` seconds after they were
+    filled; the first pass (cold) is not counted."""
+    caches: list[OrderedDict[str, float]] = [OrderedDict() for _ in range(workers)]
+    used = [0] * workers
+    misses = counted = 0
     for round_number in range(rounds):
-        for uri in sequence:
-            if uri in held:
+        for index, uri in enumerate(sequence):
+            worker = index % workers
+            held, now = caches[worker], (round_number * len(sequence) + index) / rate if rate else 0.0
+            filled = held.get(uri)
+            hit = filled is not None and (ttl is None or now - filled < ttl)
+            if hit:
                 held.move_to_end(uri)
-                hit = True
             else:
-                hit = False
-                size = sizes.get(uri, 0)
-                held[uri] = size
-                used += size
-                while used > budget_bytes and held:
-                    used -= held.popitem(last=False)[1]
+                if filled is None:
+                    used[worker] += sizes.get(uri, 0)
+                held[uri] = now
+                held.move_to_end(uri)
+                while used[worker] > budget_bytes and held:
+                    used[worker] -= sizes.get(held.popitem(last=False)[0], 0)
             if round_number:
                 counted += 1
                 misses += not hit

@@ -53,7 +53,7 @@ class SizeResult:
     contenders: list[Contender]
     runs: dict[tuple[str, str], list[WrkResult]]
     rss_kb: dict[str, tuple[list[int], list[int]]]  # front label: workers' RSS when it started, after the rounds
-    lru_model: dict[str, float]  # profile: misses per request of an LRU of the tier's budget
+    lru_model: dict[tuple[str, str], float]  # (contender, profile): misses per request of the tier's LRU model
     budget_mb: float | None
     notes: list[str] = field(default_factory=list)
 
@@ -118,7 +118,8 @@ def measure_rounds(contenders: list[Contender], sequence_file: Path, rounds: int
 
 def run_size(label: str, posts: int, pages: list[str], fronts: list[Front], varnish: Varnish, static: StaticNginx,
              memcached: list[str], memcached_pids: set[int], work_dir: Path, rounds: int, seconds: int,
-             budget_mb: float | None, length: int, warm_seconds: float, step: Callable[[str], None]) -> SizeResult:
+             budget_mb: float | None, ttl: float | None, length: int, warm_seconds: float,
+             step: Callable[[str], None]) -> SizeResult:
     ranked = zipf_ranks([uri for uri in pages if not uri.endswith("sitemap.xml")])
     sequence = zipf_sequence(ranked, length)
     rank = {uri: n for n, uri in enumerate(ranked)}
@@ -145,8 +146,13 @@ def run_size(label: str, posts: int, pages: list[str], fronts: list[Front], varn
     model = {}
     if budget_mb:
         budget = int(budget_mb * 1024 * 1024)
-        both = {uri: warmed.plain_bytes[uri] + warmed.gzip_bytes[uri] for uri in distinct}
-        model = {"browser": lru_misses(sequence, warmed.gzip_bytes, budget), "plain": lru_misses(sequence, both, budget)}
+        sizes = {"browser": warmed.gzip_bytes,
+                 "plain": {uri: warmed.plain_bytes[uri] + warmed.gzip_bytes[uri] for uri in distinct}}
+        for front in fronts:
+            for profile in PROFILES:
+                rate = statistics.median(r.rps for r in runs[(front.label, profile)])
+                model[(front.label, profile)] = lru_misses(sequence, sizes[profile], budget, ttl=ttl, rate=rate,
+                                                           workers=max(len(front.start_rss), 1))
     notes = []
     if warmed.skipped:
         notes.append(f"The warm-up ran out of its {warm_seconds:.0f} s: the {warmed.skipped:,} least popular pages of the "

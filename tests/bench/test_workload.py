@@ -40,3 +40,17 @@ def test_lru_keeps_the_hot_page_among_a_cold_tail():
     sequence = [page for n in range(100) for page in ("/hot/", f"/cold/{n}/")]
     sizes = {page: 10 for page in sequence}
     assert lru_misses(sequence, sizes, budget_bytes=20, rounds=2) == 0.5
+
+
+def test_lru_entries_expire_after_their_ttl():
+    sequence = ["/a/", "/b/"] * 50  # at 10 requests a second, each page every 0.2 s
+    sizes = {"/a/": 1, "/b/": 1}
+    assert lru_misses(sequence, sizes, budget_bytes=10, ttl=1.0, rate=10) == 0.2  # refilled once a second
+    assert lru_misses(sequence, sizes, budget_bytes=10, ttl=None, rate=10) == 0
+
+
+def test_each_worker_keeps_its_own_lru():
+    sequence = ["/a/", "/b/"] * 20
+    sizes = {"/a/": 10, "/b/": 10}
+    assert lru_misses(sequence, sizes, budget_bytes=10, workers=1) == 1
+    assert lru_misses(sequence, sizes, budget_bytes=10, workers=2) == 0  # worker 0 sees only /a/
