@@ -81,9 +81,13 @@ class TestNothingHiddenReachesAReader:
             assert response.status_code in (200, 404), url
             text = response.content.decode()
             assert not HIDDEN_WORDS.search(text), (url, HIDDEN_WORDS.search(text).group())
+            assert "@mail.example" not in text, url  # commenters' e-mail addresses
             seen += response.status_code == 200
         assert seen > 10  # the public part of the site is there
-        assert client.get(Post.objects.get(wordpress_id=1001).get_absolute_url()).status_code == 200
+        welcome = client.get(Post.objects.get(wordpress_id=1001).get_absolute_url())
+        assert welcome.status_code == 200
+        assert "Lovely boats." in welcome.content.decode()  # approved comments are shown...
+        assert "Reader One" in welcome.content.decode()  # ...with their author, never the e-mail
         assert client.get(Post.objects.get(wordpress_id=1002).get_absolute_url()).status_code == 404
         assert client.get("/tag/hidden-tag/").content.decode().count("<article") == 0
 
