@@ -304,3 +304,28 @@ class TestOldAddresses:
         again = import_site("--uploads", str(old_uploads))
         assert "0 old addresses" in again and OldUrl.objects.count() == count
         assert Client().get("/2024/01/07/welcome-aboard/").status_code == 301
+
+
+@pytest.mark.django_db
+def test_a_run_stopped_after_its_downloads_fetches_nothing_again(fresh_media, old_uploads, tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    (site / "wp-content").mkdir(parents=True)
+    old_uploads.rename(site / "wp-content" / "uploads")
+    with old_site(site) as (base, requests):
+        export = tmp_path / "export.xml"
+        export.write_text(SITE.read_text().replace("https://old.example/wp-content/", f"{base}/wp-content/"))
+
+        def killed(*args, **kwargs):
+            raise KeyboardInterrupt  # as if the process were stopped in its write phase
+
+        with monkeypatch.context() as patched:
+            patched.setattr("blog.wordpress.writers.write_pages", killed)
+            with pytest.raises(KeyboardInterrupt):
+                import_site(path=export)
+        assert not Post.objects.exists() and not Image.objects.exists()  # rolled back
+        downloaded = sorted(path for path in requests if "lost" not in path)
+        assert len(downloaded) == 3
+        import_site(path=export)
+        assert sorted(path for path in requests if "lost" not in path) == downloaded  # none again
+        assert Image.objects.count() == 3
+    assert not (tmp_path / "var" / "wordpress-downloads").exists()
