@@ -28,6 +28,7 @@ from blog.surrogates import (
     NAV_CATEGORIES,
     POPULAR_TAGS,
     POSTS_MODIFIED,
+    SHARED_LISTS,
     author_posts,
     category_posts,
     month_posts,
@@ -37,7 +38,6 @@ from blog.surrogates import (
 from cachekeys.conf import get_config
 from cachekeys.dependencies import instance_tag, track
 from cachekeys.purge import PurgeReport, purge_tags
-from cachekeys.records import ALL
 from cachekeys.tracking import tracker
 
 # -- what a change reaches ---------------------------------------------------------------
@@ -94,23 +94,37 @@ class PostState:
 def post_tags(pk: int, old: PostState | None, new: PostState | None) -> set[str]:
     """Return the tags of the pages a post's change from ``old`` to ``new`` reaches."""
     if _scheduled_within_page_life(old, new):
-        # Pages stored now could outlive its publication; later ones are capped to it
-        # (EXPIRY_CAP). It will be in the sidebar of every page: purge them all.
-        return {ALL}
+        # Pages stored now could outlive its publication (later ones are capped to it,
+        # EXPIRY_CAP): purge now every page it will join, as though it were public, and
+        # the shared lists it will be in, which no fingerprint sees change yet.
+        joining = [state for state in (old, new) if state is not None and (state.public or state is new)]
+        return _joined_or_left(pk, joining) | set(SHARED_LISTS)
     shown = [state for state in (old, new) if state is not None and state.public]
     if not shown or old == new:
         return set()  # never visible, or nothing visible changed
     if (old and new and old.public and new.public and old.listing == new.listing
             and old.membership() == new.membership()):
         return {post_page(pk), POSTS_MODIFIED}  # only the body: the post's own page
-    tags = {instance_tag(Post, pk), POSTS_MODIFIED}
-    if not (old and new and old.membership() == new.membership()):
-        for state in shown:
-            tags |= state.lists()
-        tags |= {post_page(neighbour) for neighbour in _neighbour_ids(pk)}
-    return tags
+    if old and new and old.membership() == new.membership():
+        return {instance_tag(Post, pk), POSTS_MODIFIED}  # where it shows, not which lists
+    return _joined_or_left(pk, shown)
 
 
+def _joined_or_left(pk: int, states: list[PostState]) -> set[str]:
+    """Tags of the pages a post joining or leaving the lists of ``states`` reaches."""
+    tags = {instance_tag(Post, pk), post_page(pk), POSTS_MODIFIED}
+    for state in states:
+        tags |= state.lists()
+    tags |= {post_page(neighbour) for neighbour in _neighbour_ids(pk)}
+    # Post pages among a section's newest show its related list without themselves: a
+    # change to the section may move a page into that group (blog.fragments.related).
+    return tags | _section_leader_pages({c for state in states for c in state.category_chain})
+
+
+def _section_leader_pages(category_ids: Iterable[int]) -> set[str]:
+    """The pages of the newest posts of each section (top-level category) among ``category_ids``."""
+    roots = Category.objects.filter(pk__in=set(category_ids), parent__isnull=True)
+    return {post_page(pk) for root in roots for pk in queries.section_leaders(root)}
 def _scheduled_within_page_life(old: PostState | None, new: PostState | None) -> bool:
     if new is None or new.scheduled_for is None or (old and old.scheduled_for == new.scheduled_for):
         return False
@@ -135,6 +149,7 @@ def category_tags(pk: int, old: CategoryState | None, new: CategoryState | None)
         # Its posts join or leave the lists of the categories above it.
         for state in (old, new):
             tags |= {category_posts(c) for c in (state.chain if state else ())}
+        tags |= _section_leader_pages(c for state in (old, new) if state for c in state.chain)
     return tags
 
 
@@ -223,12 +238,13 @@ def image_tags(pk: int, old: tuple | None, new: tuple | None) -> set[str]:
 
 def _neighbour_ids(pk: int) -> list[int]:
     post = Post.objects.filter(pk=pk).first()
-    if post is None or not post.is_public:
-        return []
+    if post is None or not (post.is_public or post.is_scheduled):
+        return []  # a scheduled post's are the pages it will link to once it appears
     return [neighbour.pk for neighbour in queries.adjacent_posts(post) if neighbour is not None]
 
 
-def sidebar_fingerprints() -> dict[str, Callable[[], Hashable]]:
+def shared_list_fingerprints() -> dict[str, Callable[[], Hashable]]:
+    """What each shared list shows, read with the same defaults the fragments use."""
     return {
         LATEST_POSTS: lambda: tuple(p.pk for p in queries.latest_posts()),
         POPULAR_TAGS: lambda: tuple((t.pk, t.post_count) for t in queries.popular_tags()),
@@ -247,7 +263,7 @@ def register() -> None:
     tracker.watch(Category, category_state, category_tags)
     tracker.watch(Tag, tag_state, tag_tags)
     tracker.watch(User, author_state, author_tags)
-    for tag, fingerprint in sidebar_fingerprints().items():
+    for tag, fingerprint in shared_list_fingerprints().items():
         tracker.watch_list(tag, fingerprint)
 
 
@@ -264,8 +280,7 @@ def purge_posts(post_ids: Iterable[int]) -> PurgeReport:
     queries whatever the number of posts, so an import of thousands stays cheap.
     """
     ids = sorted(set(post_ids))
-    tags = {LATEST_POSTS, POPULAR_TAGS, ARCHIVE_MONTHS, NAV_CATEGORIES, POSTS_MODIFIED,
-            ALL_POSTS, ALL_TAGS, ALL_CATEGORIES}
+    tags = {*SHARED_LISTS, POSTS_MODIFIED, ALL_POSTS, ALL_TAGS, ALL_CATEGORIES}
     tags |= {instance_tag(Post, pk) for pk in ids} | {post_page(pk) for pk in ids}
     tags |= _list_tags_of(ids) | {post_page(pk) for pk in _neighbours_of(ids)}
     return purge_tags(tags)
@@ -278,18 +293,24 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
 def _list_tags_of(ids: list[int]) -> set[str]:
     parents = dict(Category.objects.values_list("pk", "parent_id"))
     tags: set[str] = set()
+    roots: set[int] = set()
     for chunk in _chunks(ids):
         for category_id, author_id, published_at in Post.objects.filter(pk__in=chunk).values_list(
                 "category_id", "author_id", "published_at"):
             local = timezone.localtime(published_at)
             tags |= {author_posts(author_id), month_posts(local.year, local.month)}
-            tags |= {category_posts(pk) for pk in Category.lineage(parents, category_id)}
+            chain = Category.lineage(parents, category_id)
+            tags |= {category_posts(pk) for pk in chain}
+            roots.update(chain[-1:])
         tag_ids = Post.tags.through.objects.filter(post_id__in=chunk).values_list("tag_id", flat=True)
         tags |= {tag_posts(pk) for pk in tag_ids}
         extra = Post.extra_categories.through.objects.filter(post_id__in=chunk).values_list(
             "category_id", flat=True)
-        tags |= {category_posts(pk) for category_id in set(extra) for pk in Category.lineage(parents, category_id)}
-    return tags
+        for category_id in set(extra):
+            chain = Category.lineage(parents, category_id)
+            tags |= {category_posts(pk) for pk in chain}
+            roots.update(chain[-1:])
+    return tags | _section_leader_pages(roots)
 
 
 def _neighbours_of(ids: list[int]) -> set[int]:

@@ -38,6 +38,7 @@ def public_posts() -> PostQuerySet:
 LATEST_SHOWN = 5
 POPULAR_TAGS_SHOWN = 15
 MONTHS_SHOWN = 12
+RELATED_SHOWN = 3  # "More from <section>" under a post
 
 
 def home_posts() -> PostQuerySet:
@@ -176,6 +177,10 @@ def descendant_ids(category: Category) -> set[int]:
 def posts_in_category(category: Category) -> PostQuerySet:
     """Return the public posts filed under ``category`` or any of its subcategories."""
     depends_on(surrogates.category_posts(category.pk))
+    return _filed_under(category)
+
+
+def _filed_under(category: Category) -> PostQuerySet:
     ids = descendant_ids(category)
     # Its primary category or any other one it is filed under (WordPress's extra categories).
     also_in = Post.extra_categories.through.objects.filter(category_id__in=ids).values("post_id")
@@ -203,11 +208,42 @@ def posts_in_month(year: int, month: int) -> PostQuerySet:
     return public_posts().filter(published_at__gte=start, published_at__lt=end)
 
 
-def related_posts(post: Post, limit: int = 3) -> list[Post]:
+def related_posts(post: Post) -> list[Post]:
     """Return other public posts from the same category tree, newest first."""
     if post.category_id is None:
         return []
-    return list(posts_in_category(post.category.root()).exclude(pk=post.pk)[:limit])
+    return section_posts(post.category.root(), excluding=post.slug)
+
+
+def section_posts(root: Category, excluding: str | None = None) -> list[Post]:
+    """Return the newest public posts under ``root`` but the one at ``excluding``: a related list."""
+    return list(posts_in_category(root).exclude(slug=excluding or "")[:RELATED_SHOWN])
+
+
+def files_post(root: Category, slug: str) -> bool:
+    """Return whether the public post at ``slug`` is filed under ``root`` (no tag: a check)."""
+    return _filed_under(root).filter(slug=slug).exists()
+
+
+def section_leaders(root: Category) -> list[int]:
+    """Return the ids of the newest posts under ``root``, those a related list may leave out.
+
+    A post page among them shows its section's list without itself; any other shows the
+    section's plain list. Declares nothing: the caller says what depends on it.
+    """
+    return list(_filed_under(root).values_list("pk", flat=True)[:RELATED_SHOWN])
+
+
+def leads_section(post: Post, root: Category) -> bool:
+    """Return whether ``post`` is among its section's newest (``section_leaders``).
+
+    Only then does its page depend on the section's list: a post published there may
+    push it out, which changes which related list the page shows.
+    """
+    leading = post.pk in section_leaders(root)
+    if leading:
+        depends_on(surrogates.category_posts(root.pk))
+    return leading
 
 
 def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
@@ -233,7 +269,14 @@ def public_authors() -> QuerySet:
 
 def public_author(username: str) -> AbstractBaseUser | None:
     """Return the author called ``username`` if they have a public post, else None."""
-    return public_authors().filter(username=username).first()
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        # Nobody yet: only a post by a new writer can make this page (publishing reaches ALL_POSTS).
+        depends_on(surrogates.ALL_POSTS)
+        return None
+    # Whether their page exists follows their own posts only, not every publish.
+    depends_on(surrogates.author_posts(user.pk))
+    return user if Post.objects.public().filter(author=user).exists() else None
 
 
 def public_tags() -> QuerySet:

@@ -16,6 +16,9 @@ POPULAR_TAGS = "blog.tags:popular"  # the sidebar's popular tags and their count
 NAV_CATEGORIES = "blog.categories:nav"  # the masthead's sections
 ALL_CATEGORIES = "blog.categories:all"  # listings of every category (sitemap, API)
 ALL_TAGS = "blog.tags:all"  # listings of every tag (sitemap, API)
+# The lists every page shows, in its shared fragments (blog.fragments): fingerprinted
+# before and after each change, and purged only when what they show changed.
+SHARED_LISTS = (LATEST_POSTS, POPULAR_TAGS, ARCHIVE_MONTHS, NAV_CATEGORIES)
 
 
 def category_posts(category_id: int) -> str:

@@ -5,6 +5,9 @@ from django.urls import path
 from blog import views
 from blog.feeds import LatestPostsFeed
 from blog.sitemaps import SITEMAPS
+from cachekeys.fragments import FRAGMENT_PREFIX
+
+FRAGMENTS = FRAGMENT_PREFIX.removeprefix("/")  # these URLs sit at the site's root
 
 app_name = "blog"
 urlpatterns = [
@@ -16,6 +19,9 @@ urlpatterns = [
     path("author/<str:username>/", views.author, name="author"),
     path("archive/<int:year>/<int:month>/", views.archive, name="archive"),
     path("feed/", views.unpaginated(LatestPostsFeed()), name="feed"),
+    # Shared parts of pages, which Nginx includes (blog.fragments); not pages themselves.
+    path(f"{FRAGMENTS}<slug:name>/", views.fragment, name="fragment"),
+    path(f"{FRAGMENTS}<slug:name>/<path:variant>/", views.fragment, name="fragment-variant"),
     path("sitemap.xml", views.unpaginated(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     # Last: a page's slug may be any address the routes above do not answer
     # (blog.pages.slug_collision refuses the others in the admin).

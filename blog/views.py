@@ -20,7 +20,7 @@ from django.template import loader
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from blog import comments, queries
+from blog import comments, fragments, queries
 from blog.redirects import OLD_URL_PARAMS
 from blog.site import display_name
 from cachekeys.canonical import canonical_path, declare_canonical
@@ -107,7 +107,7 @@ def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "comment_count": comments.count_of(thread),
         "post": post,
         "breadcrumbs": post.category.trail() if post.category else [],
-        "related": queries.related_posts(post),
+        "related_variant": fragments.related_variant(post),
         "newer": newer,
         "older": older,
         "nav_active": post.category.root().slug if post.category else "",
@@ -193,6 +193,22 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
     if current is None:
         raise Http404("No page has this address.")
     return render(request, "blog/page.html", {"page_obj": current})
+
+
+def fragment(request: HttpRequest, name: str, variant: str = "") -> HttpResponse:
+    """Serve a shared part of every page (``blog.fragments``), for Nginx to include.
+
+    Cached and purged under its own key like a page; never indexed (it is not a page)
+    and never given a query string, so each part has one URL.
+    """
+    if request.META.get("QUERY_STRING"):
+        raise Http404("A fragment takes no query string.")
+    html = fragments.render(name, tuple(variant.split("/")) if variant else ())
+    if html is None:
+        raise Http404("No such fragment.")
+    response = HttpResponse(html)
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

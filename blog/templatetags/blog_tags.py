@@ -1,8 +1,10 @@
-"""Template tags for the readers' pages: site name, masthead navigation, sidebar, covers.
+"""Template tags for the readers' pages: site name, shared fragments, navigation, covers.
 
-Each tag runs its own small query from ``blog.queries`` when rendered, so every page that
-extends ``blog/base.html`` gets the same navigation and sidebar without a context processor.
-Nothing here may read the request's user or session: the pages are cached for everyone.
+The parts every page shares (sidebar, sections, footer) are fragments (``blog.fragments``):
+``{% fragment "name" %}`` prints an include Nginx fills in, or the part itself when no
+Nginx assembles the page. Each part runs its own small query from ``blog.queries``, so
+no context processor is needed. Nothing here may read the request's user or session:
+the pages are cached for everyone.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page
 from django.utils.safestring import SafeString, mark_safe
 
-from blog import covers, images, queries
+from blog import covers, fragments, images, queries
 from blog.models import Post
 from blog.site import SITE_NAME, SITE_TAGLINE, display_name
 
@@ -30,28 +32,26 @@ def site_tagline() -> str:
     return SITE_TAGLINE
 
 
-@register.inclusion_tag("blog/includes/nav.html")
-def masthead_nav(active: str = "", home: bool = False) -> dict:
-    """Render the main navigation; ``active`` is the current section's slug, ``home`` the front page."""
-    return {"categories": queries.nav_categories(), "active": active, "home": home}
+@register.simple_tag(takes_context=True)
+def fragment(context: template.Context, name: str, *variant: str | tuple[str, ...]) -> SafeString:
+    """Print the shared part ``name`` (``blog.fragments``): an include behind Nginx, else inline.
+
+    The variant's parts follow the name, one by one or as one tuple a view computed.
+    """
+    parts = [part for given in variant for part in (given if isinstance(given, (list, tuple)) else [given])]
+    return fragments.in_page(context.get("request"), name, tuple(str(part) for part in parts))
+
+
+@register.simple_tag(takes_context=True)
+def masthead_nav(context: template.Context, active: str = "", home: bool = False) -> SafeString:
+    """Print the main navigation; ``active`` is the current section's slug, ``home`` the front page."""
+    return fragments.in_page(context.get("request"), "sections", fragments.sections_variant(active, home))
 
 
 @register.inclusion_tag("blog/includes/section_links.html")
 def section_links() -> dict:
     """Render the top-level categories as pills, for pages that suggest where to go next."""
     return {"categories": queries.nav_categories()}
-
-
-@register.inclusion_tag("blog/includes/sidebar.html")
-def sidebar() -> dict:
-    """Render the sidebar: latest posts, popular tags and the monthly archive."""
-    return {
-        # Each list's length is defined once, in blog.queries: the fingerprint that
-        # decides whether it changed compares exactly what is shown here.
-        "latest": queries.latest_posts(),
-        "tags": queries.popular_tags(),
-        "months": queries.archive_months(),
-    }
 
 
 @register.filter

@@ -7,10 +7,12 @@ from unittest import mock
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
-from blog import invalidation, surrogates
+from blog import fragments, invalidation, queries, surrogates
 from blog.invalidation import Listing, PostState, post_tags
 from blog.models import Post
+from cachekeys.records import ALL
 from cachekeys.tracking import tracker
 from tests.factories import make_category, make_post, make_tag, make_user
 
@@ -22,6 +24,12 @@ STATE = PostState(
 
 
 class TestPostTags:
+    @pytest.fixture(autouse=True)
+    def rules_alone(self):
+        """The rules without the database: section leaders are read from it (tested below)."""
+        with mock.patch("blog.invalidation._section_leader_pages", return_value=set()):
+            yield
+
     @pytest.mark.django_db
     def test_a_new_extra_category_is_not_a_body_edit(self):
         moved = dataclasses.replace(STATE, category_chain=(1, 2, 9))
@@ -60,6 +68,52 @@ class TestPostTags:
         with mock.patch("blog.invalidation._neighbour_ids", return_value=[]):
             tags = post_tags(1, STATE, None)
         assert {"blog.post:1", surrogates.ALL_POSTS, "blog.posts:tag:3"} <= tags
+
+
+    def test_scheduled_soon_reaches_the_lists_it_will_join_not_every_page(self):
+        soon = timezone.now() + datetime.timedelta(minutes=5)
+        scheduled = dataclasses.replace(STATE, public=False, scheduled_for=soon)
+        with mock.patch("blog.invalidation._neighbour_ids", return_value=[5]):
+            tags = post_tags(1, None, scheduled)
+        assert ALL not in tags
+        assert {surrogates.ALL_POSTS, "blog.posts:category:1", "blog.posts:tag:3", "blog.post:5:page",
+                *surrogates.SHARED_LISTS} <= tags
+
+    def test_a_title_edit_reaches_where_the_post_shows_not_its_lists(self):
+        renamed = dataclasses.replace(STATE, listing=dataclasses.replace(STATE.listing, title="New"))
+        assert post_tags(1, STATE, renamed) == {"blog.post:1", surrogates.POSTS_MODIFIED}
+
+
+@pytest.mark.django_db
+class TestSharedLists:
+    def test_the_fingerprints_are_the_shared_lists(self):
+        assert set(invalidation.shared_list_fingerprints()) == set(surrogates.SHARED_LISTS)
+
+    def test_every_popular_tag_shown_is_compared(self):
+        # The sidebar shows POPULAR_TAGS_SHOWN tags; the 15-versus-12 bug compared fewer.
+        for rank in range(queries.POPULAR_TAGS_SHOWN):
+            for _ in range(queries.POPULAR_TAGS_SHOWN + 1 - rank):
+                make_post(tags=[f"tag{rank:02d}"])
+        shown = fragments.sidebar()["tags"]
+        assert len(shown) == queries.POPULAR_TAGS_SHOWN
+        fingerprint = invalidation.shared_list_fingerprints()[surrogates.POPULAR_TAGS]
+        before = fingerprint()
+        Post.objects.filter(tags__slug=shown[-1].slug).first().tags.clear()  # the last one shown loses one
+        assert fingerprint() != before
+
+    def test_a_publish_reaches_the_section_leaders_pages_only(self, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):  # these purges run here, apart
+            pc = make_category("PC", parent=make_category("Games"))
+            posts = [make_post(category=pc, ago=datetime.timedelta(days=day)) for day in range(1, 6)]
+            fresh = make_post(category=pc, status=Post.Status.DRAFT)
+        with mock.patch("cachekeys.tracking.purge_tags") as purge, \
+                django_capture_on_commit_callbacks(execute=True):
+            fresh.status = Post.Status.PUBLISHED
+            fresh.save()
+        tags = purge.call_args.args[0]
+        leaders = {surrogates.post_page(post.pk) for post in [fresh, *posts][:queries.RELATED_SHOWN]}
+        assert leaders <= tags
+        assert not {surrogates.post_page(post.pk) for post in posts[queries.RELATED_SHOWN:]} & tags
 
 
 @pytest.mark.django_db(transaction=True)
