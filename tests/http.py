@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import re
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -62,3 +63,25 @@ def raw_request(base_url: str, request: bytes, timeout: float = 10) -> bytes:
         while chunk := sock.recv(65536):
             chunks.append(chunk)
     return b"".join(chunks)
+
+
+LINK = re.compile(r'href="(/[^"#]*)"')
+LOC = re.compile(r"<loc>https?://[^/<]+(/[^<]*)</loc>")
+NOT_PAGES = ("/admin/", "/static/", "/media/", "/api/v1/me/")
+
+
+def crawl(base_url: str, host: str, limit: int, start: tuple[str, ...] = ("/", "/sitemap.xml", "/feed/")) -> list[str]:
+    """Every page reachable from ``start`` through links and sitemap entries (at most ``limit``)."""
+    seen: list[str] = []
+    queue = list(start)
+    while queue and len(seen) < limit:
+        uri = queue.pop(0)
+        if uri in seen or uri.startswith(NOT_PAGES):
+            continue
+        page = fetch(base_url, uri, host=host)
+        if page.status != 200:
+            continue
+        seen.append(uri)
+        text = page.text.replace("&amp;", "&")
+        queue += [u for u in LINK.findall(text) + LOC.findall(text) if u not in seen]
+    return seen

@@ -8,7 +8,6 @@ over-purge ratio (pages purged / pages whose bytes changed) is reported and boun
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -20,13 +19,11 @@ from blog.models import Post
 from cachekeys.keys import page_key
 from cachekeys.store import get_pool
 from tests.factories import make_category, make_post, make_tag, make_user
-from tests.http import fetch
+from tests.http import crawl, fetch
 
 pytestmark = pytest.mark.integration
 
 HOSTS = ("site.test", "www.site.test")
-LINK = re.compile(r'href="(/[^"#]*)"')
-LOC = re.compile(r"<loc>https?://[^/<]+(/[^<]*)</loc>")
 MAX_PAGES = 150
 
 
@@ -36,23 +33,6 @@ class Tally:
     changed: int = 0
     stale: list[str] = field(default_factory=list)
     rows: list[tuple[str, int, int, int]] = field(default_factory=list)
-
-
-def crawl(base_url: str) -> list[str]:
-    """Every page reachable from the home page and the sitemap (bounded)."""
-    seen: list[str] = []
-    queue = ["/", "/sitemap.xml", "/feed/"]
-    while queue and len(seen) < MAX_PAGES:
-        uri = queue.pop(0)
-        if uri in seen or uri.startswith(("/admin/", "/static/", "/api/v1/me/")):
-            continue
-        page = fetch(base_url, uri, host=HOSTS[0])
-        if page.status != 200:
-            continue
-        seen.append(uri)
-        text = page.text.replace("&amp;", "&")
-        queue += [u for u in LINK.findall(text) + LOC.findall(text) if u not in seen]
-    return seen
 
 
 class Site:
@@ -71,7 +51,7 @@ class Site:
         return page, (page.body if page.status == 200 else b"status %d" % page.status)
 
     def warm(self) -> None:
-        self.uris = crawl(self.stack.base_url)
+        self.uris = crawl(self.stack.base_url, HOSTS[0], MAX_PAGES)
         for host in HOSTS:
             for uri in self.uris:
                 self.served(host, uri)
