@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_save, pre_save
 from django.http import HttpRequest, HttpResponseBase, HttpResponsePermanentRedirect
 
 from blog.models import Category, OldUrl, Post, Tag
@@ -114,17 +114,27 @@ class OldUrlMiddleware:
 
 
 # -- slug history ----------------------------------------------------------------------
-def _remember_old_slug(sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs) -> None:
+_MOVED_FROM = "_blog_moved_from"  # the address an object is leaving, between its pre and post save
+
+
+def _note_old_address(sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs) -> None:
     if raw or instance.pk is None:
         return
     old = sender._default_manager.filter(pk=instance.pk).first()
-    if old is None:
+    if old is not None and old.get_absolute_url() != instance.get_absolute_url():
+        setattr(instance, _MOVED_FROM, old.get_absolute_url())
+
+
+def _remember_old_slug(sender: type[models.Model], instance: models.Model, raw: bool = False, **kwargs) -> None:
+    # Written after the object's own save, not before: outside a transaction, a row saved
+    # in the middle of another save would flush the tracker's change set early, before the
+    # object's new state exists, and its pages would never be purged.
+    before = instance.__dict__.pop(_MOVED_FROM, None)
+    if raw or before is None:
         return
-    before, after = old.get_absolute_url(), instance.get_absolute_url()
-    if before != after:
-        record_old_url(before, target=instance)
-        # The object lives at its new address now; a row pointing there would be dead.
-        OldUrl.objects.filter(path=after, query="").delete()
+    record_old_url(before, target=instance)
+    # The object lives at its new address now; a row pointing there would be dead.
+    OldUrl.objects.filter(path=instance.get_absolute_url(), query="").delete()
 
 
 def _row_state(pk: int) -> tuple | None:
@@ -143,4 +153,6 @@ def register(models_with_slugs: Iterable[type[models.Model]] = MOVABLE) -> None:
     track(OldUrl)
     tracker.watch(OldUrl, _row_state, _row_tags)
     for model in models_with_slugs:
-        pre_save.connect(_remember_old_slug, sender=model, dispatch_uid=f"blog-old-slug-{model._meta.label}")
+        uid = f"blog-old-slug-{model._meta.label}"
+        pre_save.connect(_note_old_address, sender=model, dispatch_uid=uid)
+        post_save.connect(_remember_old_slug, sender=model, dispatch_uid=uid)
