@@ -42,14 +42,14 @@ test: setup
 	$(MAKE) -s test-postgres
 	$(MAKE) -s harvest
 
-# The cache and integration tests again on PostgreSQL, what several app servers share in
-# production: a private server on a free port in its own folder under /tmp (two runs at
+# The cache, integration and search tests again on PostgreSQL, what several app servers
+# share in production (search has its own engine there): a private server on a free port in its own folder under /tmp (two runs at
 # once do not meet), stopped by the trap even when the tests fail.
 test-postgres: setup
 	@bash deploy/install-packages.sh postgresql
 	@export PG_TEST_DIR=$$(mktemp -d /tmp/magazine-pg-XXXXXX); trap 'bash tests/postgres.sh stop' EXIT; \
 	  url=$$(bash tests/postgres.sh start) && echo "PostgreSQL pass on $$url" && \
-	  DATABASE_URL=$$url $(PY) -m pytest tests/cachekeys tests/integration
+	  DATABASE_URL=$$url $(PY) -m pytest tests/cachekeys tests/integration tests/blog/test_search.py
 
 harvest: setup
 	$(MANAGE) harvest  # runs on tests.settings by itself (manage.py)

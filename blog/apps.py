@@ -7,10 +7,11 @@ class BlogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from blog import comments, images, invalidation, pages, redirects
+        from blog import comments, images, invalidation, pages, redirects, search
 
         invalidation.register()
         comments.register()
         images.register()
         pages.register()
         redirects.register()
+        search.register()

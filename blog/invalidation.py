@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from blog import queries
+from blog import queries, search
 from blog.models import Category, Image, Post, Tag
 from blog.surrogates import (
     ALL_CATEGORIES,
@@ -277,9 +277,11 @@ def purge_posts(post_ids: Iterable[int]) -> PurgeReport:
     For saves that fire no signals (``QuerySet.update``, ``bulk_create``) and imports,
     whose old state is not known: every list the posts are in now, their pages and
     neighbours, and the sidebar lists (which many new posts usually change). A handful of
-    queries whatever the number of posts, so an import of thousands stays cheap.
+    queries whatever the number of posts, so an import of thousands stays cheap. The
+    search index, which those saves bypassed too, is brought up to date first.
     """
     ids = sorted(set(post_ids))
+    search.reindex(ids)  # the same saves bypassed the search index's signals too
     tags = {*SHARED_LISTS, POSTS_MODIFIED, ALL_POSTS, ALL_TAGS, ALL_CATEGORIES}
     tags |= {instance_tag(Post, pk) for pk in ids} | {post_page(pk) for pk in ids}
     tags |= _list_tags_of(ids) | {post_page(pk) for pk in _neighbours_of(ids)}

@@ -18,6 +18,7 @@ urlpatterns = [
     # Usernames may hold "@", "." and "+", which <slug:> would not match.
     path("author/<str:username>/", views.author, name="author"),
     path("archive/<int:year>/<int:month>/", views.archive, name="archive"),
+    path("search/", views.search, name="search"),
     path("feed/", views.unpaginated(LatestPostsFeed()), name="feed"),
     # Shared parts of pages, which Nginx includes (blog.fragments); not pages themselves.
     path(f"{FRAGMENTS}<slug:name>/", views.fragment, name="fragment"),

@@ -18,9 +18,11 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
 
 from blog import comments, fragments, queries
+from blog import search as search_index
 from blog.redirects import OLD_URL_PARAMS
 from blog.site import display_name
 from cachekeys.canonical import canonical_path, declare_canonical
@@ -182,6 +184,48 @@ def archive(request: HttpRequest, year: int, month: int) -> HttpResponse:
         "title": f"Archive: {heading}",
     }
     return render(request, "blog/post_list.html", context)
+
+
+class _SearchResults:
+    """What the paginator slices: runs the ranked query for the slice it is asked for."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        self._total: int | None = None
+
+    def count(self) -> int:
+        if self._total is None:
+            self._total = search_index.search(self.words, 0, 0).total
+        return self._total
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list:
+        found = search_index.search(self.words, window.start or 0, (window.stop or 0) - (window.start or 0))
+        posts = queries.public_posts().in_bulk([hit.post_id for hit in found.hits])
+        shown = []
+        for hit in found.hits:
+            if hit.post_id in posts:  # published a moment ago, gone a moment later: skip
+                post = posts[hit.post_id]
+                post.search_title, post.search_snippet = hit.title, hit.snippet
+                shown.append(post)
+        return shown
+
+
+@never_cache
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    """Search the public posts (``?q=``): ranked, highlighted, paginated; never stored."""
+    declare_canonical(None)  # one page per query: not worth a place in memcached
+    raw = request.GET.get("q", "")
+    context = {"query": raw, "problem": None, "page": None}
+    if "q" in request.GET:
+        try:
+            context["page"] = paginate(request, _SearchResults(search_index.terms(raw)))
+        except search_index.QueryProblem as problem:
+            context["problem"] = str(problem)
+    return render(request, "blog/search.html", context)
 
 
 @unpaginated

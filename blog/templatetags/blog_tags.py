@@ -8,6 +8,8 @@ the pages are cached for everyone.
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import template
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page
@@ -67,15 +69,21 @@ def cover(post: Post) -> str:
 
 
 @register.inclusion_tag("blog/includes/pagination.html", takes_context=True)
-def pagination(context: template.Context, page: Page) -> dict:
-    """Render page links, eliding the middle of long runs; page 1 links to the bare URL."""
+def pagination(context: template.Context, page: Page, keep: str = "") -> dict:
+    """Render page links, eliding the middle of long runs; page 1 links to the bare URL.
+
+    ``keep`` names a query parameter the links carry along (search's ``q``).
+    """
     elided = page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+    request = context["request"]
+    kept = urlencode({keep: request.GET[keep]}) if keep and keep in request.GET else ""
     return {
         "page": page,
         # None marks a gap; the paginator's own marker is a lazy string, awkward to compare.
         "numbers": [number if isinstance(number, int) else None for number in elided],
         # Page 1 has a single URL, without "?page=1", so it is cached once.
-        "path": context["request"].path,
+        "path": f"{request.path}?{kept}" if kept else request.path,
+        "query": f"?{kept}&" if kept else "?",
     }
 
 

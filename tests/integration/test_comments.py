@@ -80,3 +80,14 @@ class TestFooterPages:
         about = fetch(stack.base_url, "/about/")
         assert about.status == 200 and "Who we are." in about.text
         assert fetch(stack.base_url, "/about/").header("X-Cache") == "HIT"
+
+
+class TestSearchThroughNginx:
+    def test_search_pages_are_never_stored_and_forms_are_not_redirected(self, stack):
+        make_post("Speedrunning the classics", slug="speedrun")
+        for uri in ["/search/?q=speedrunning+classics", "/search/?q=speedrunning%20classics"]:
+            for _ in range(2):
+                answer = fetch(stack.base_url, uri)
+                assert answer.status == 200 and answer.header("X-Cache") == "BYPASS", uri
+                assert "<mark>Speedrunning</mark>" in answer.text
+        assert fetch(stack.base_url, "/search/?q=%00%ff").status == 200

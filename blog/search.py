@@ -1,0 +1,289 @@
+"""Full-text search of published posts: SQLite's FTS5, or PostgreSQL's own full-text search.
+
+One table, ``blog_post_search``, holds each post's searchable text (title, excerpt, body
+as plain text, tag names, category names), written on every save (``reindex``): an FTS5
+virtual table on SQLite (porter stemming, diacritics folded), a weighted ``tsvector``
+with a GIN index on PostgreSQL. Results join ``blog_post`` for what a reader may see now
+(published, date passed), are ranked (bm25 / ``ts_rank_cd``: title first, then tags,
+category and excerpt, then body) and highlighted by the database around the words found.
+
+Queries are reduced to words before they reach either engine (``terms``), so no query
+syntax of either ever comes from a reader: punctuation-only or empty queries have no
+words and get a friendly page instead of an error. Saves that fire no signals
+(``bulk_create``, ``QuerySet.update``, imports) call ``reindex(ids)`` afterwards;
+``./manage.py search_index`` rebuilds everything.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from blog.html import plain_text
+
+TABLE = "blog_post_search"
+MAX_QUERY_LENGTH = 200  # characters: longer is not a search, it is a paste
+MAX_TERMS = 8
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Highlight markers no text contains (Unicode private use): escaped text, then <mark>.
+START, STOP = "\ue000", "\ue001"
+SNIPPET_WORDS = 28
+CHUNK = 500
+
+
+class QueryProblem(ValueError):
+    """A query that cannot be searched, with the sentence to show the reader."""
+
+
+def terms(query: str) -> list[str]:
+    """Return the words of a reader's query (lower-cased, at most MAX_TERMS), or raise QueryProblem."""
+    query = query.strip()
+    if not query:
+        raise QueryProblem("Type a word or two to search the magazine.")
+    if len(query) > MAX_QUERY_LENGTH:
+        raise QueryProblem(f"That search is too long: use at most {MAX_QUERY_LENGTH} characters.")
+    words = [word.lower() for word in _WORD.findall(query) if word.strip("_")]
+    if not words:
+        raise QueryProblem("Search for words: punctuation alone matches nothing.")
+    return list(dict.fromkeys(words))[:MAX_TERMS]
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# -- the index ------------------------------------------------------------------------
+def create_table(schema_connection=None) -> None:
+    """Create the index table for this database (from the migration)."""
+    conn = schema_connection or connection
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(f"""
+                CREATE TABLE IF NOT EXISTS {TABLE} (
+                    post_id bigint PRIMARY KEY, title text NOT NULL, excerpt text NOT NULL,
+                    body text NOT NULL, tags text NOT NULL, category text NOT NULL,
+                    document tsvector NOT NULL)""")
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_document ON {TABLE} USING GIN (document)")
+        else:
+            cursor.execute(f"""
+                CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(
+                    title, excerpt, body, tags, category,
+                    tokenize = 'porter unicode61 remove_diacritics 2')""")
+
+
+def drop_table(schema_connection=None) -> None:
+    conn = schema_connection or connection
+    with conn.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+
+
+@dataclass(frozen=True)
+class Document:
+    post_id: int
+    title: str
+    excerpt: str
+    body: str
+    tags: str
+    category: str
+
+
+def documents(ids: list[int]) -> list[Document]:
+    """Read what the index holds for these posts (one query per table, whatever their number)."""
+    from blog.models import Post
+
+    posts = Post.objects.filter(pk__in=ids).select_related("category__parent").prefetch_related("tags")
+    found = []
+    for post in posts:
+        categories = [c.name for c in post.category.trail()] if post.category else []
+        found.append(Document(post.pk, post.title, plain_text(post.excerpt), plain_text(post.body),
+                              " ".join(tag.name for tag in post.tags.all()), " ".join(categories)))
+    return found
+
+
+def reindex(post_ids: Iterable[int]) -> None:
+    """Write the index rows of these posts again (deleted posts lose theirs)."""
+    ids = sorted(set(post_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        rows = documents(chunk)
+        with transaction.atomic(), connection.cursor() as cursor:
+            marks = ",".join(["%s"] * len(chunk))
+            column = "post_id" if is_postgresql() else "rowid"
+            cursor.execute(f"DELETE FROM {TABLE} WHERE {column} IN ({marks})", chunk)
+            if not rows:
+                continue
+            values = [(d.post_id, d.title, d.excerpt, d.body, d.tags, d.category) for d in rows]
+            if is_postgresql():
+                cursor.executemany(f"""
+                    INSERT INTO {TABLE} (post_id, title, excerpt, body, tags, category, document)
+                    VALUES (%s, %s, %s, %s, %s, %s,
+                        setweight(to_tsvector('english', %s), 'A') ||
+                        setweight(to_tsvector('english', %s || ' ' || %s), 'B') ||
+                        setweight(to_tsvector('english', %s), 'B') ||
+                        setweight(to_tsvector('english', %s), 'C'))""",
+                    [(*v, v[1], v[4], v[5], v[2], v[3]) for v in values])
+            else:
+                cursor.executemany(
+                    f"INSERT INTO {TABLE} (rowid, title, excerpt, body, tags, category) VALUES (%s, %s, %s, %s, %s, %s)",
+                    values)
+
+
+def rebuild(progress=None) -> int:
+    """Index every post again from scratch; return how many."""
+    from blog.models import Post
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE}")
+    ids = list(Post.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), CHUNK):
+        reindex(ids[start:start + CHUNK])
+        if progress:
+            progress(min(start + CHUNK, len(ids)))
+    return len(ids)
+
+
+# -- searching ------------------------------------------------------------------------
+@dataclass
+class Hit:
+    post_id: int
+    title: str  # HTML: escaped, with <mark> around the words found
+    snippet: str
+
+
+@dataclass
+class Results:
+    total: int
+    hits: list[Hit]
+
+
+def search(words: list[str], offset: int, limit: int) -> Results:
+    """Return the public posts matching every word, best first, ``limit`` from ``offset``."""
+    run = _search_postgresql if is_postgresql() else _search_sqlite
+    return run(words, offset, limit, timezone.now())
+
+
+def _fts5_query(words: list[str]) -> str:
+    # Each word quoted (so no FTS5 syntax), the last also as a prefix: "fin" finds "final".
+    quoted = [f'"{word}"' for word in words]
+    quoted[-1] = f"({quoted[-1]} OR {quoted[-1]}*)"
+    return " AND ".join(quoted)
+
+
+# bm25 weights per column: title, excerpt, body, tags, category.
+_BM25 = "bm25(blog_post_search, 10.0, 3.0, 1.0, 5.0, 4.0)"
+_PUBLIC = "p.status = 'published' AND p.published_at <= %s"
+
+
+def _search_sqlite(words: list[str], offset: int, limit: int, now) -> Results:
+    match = _fts5_query(words)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {TABLE} s JOIN blog_post p ON p.id = s.rowid "
+                       f"WHERE {TABLE} MATCH %s AND {_PUBLIC}", [match, now])
+        total = cursor.fetchone()[0]
+        if not total or offset >= total:
+            return Results(total, [])
+        cursor.execute(
+            f"""SELECT s.rowid, highlight({TABLE}, 0, %s, %s),
+                       snippet({TABLE}, 2, %s, %s, '…', {SNIPPET_WORDS}),
+                       highlight({TABLE}, 1, %s, %s)
+                FROM {TABLE} s JOIN blog_post p ON p.id = s.rowid
+                WHERE {TABLE} MATCH %s AND {_PUBLIC}
+                ORDER BY {_BM25}, p.published_at DESC LIMIT %s OFFSET %s""",
+            [START, STOP, START, STOP, START, STOP, match, now, limit, offset])
+        rows = cursor.fetchall()
+    return Results(total, [Hit(pk, marked(title), marked(_best(body, excerpt))) for pk, title, body, excerpt in rows])
+
+
+def _tsquery(words: list[str]) -> str:
+    # Words only reach to_tsquery as quoted lexemes: '"word"' and a prefix match on the last.
+    parts = [f"'{word}'" for word in words]
+    parts[-1] = f"{parts[-1]}:*"
+    return " & ".join(parts)
+
+
+def _search_postgresql(words: list[str], offset: int, limit: int, now) -> Results:
+    query = _tsquery(words)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {TABLE} s JOIN blog_post p ON p.id = s.post_id, "
+                       f"to_tsquery('english', %s) q WHERE s.document @@ q AND {_PUBLIC}", [query, now])
+        total = cursor.fetchone()[0]
+        if not total or offset >= total:
+            return Results(total, [])
+        options = f"StartSel={START}, StopSel={STOP}"
+        cursor.execute(
+            f"""WITH found AS (
+                    SELECT s.post_id, s.title, s.body, s.excerpt, q,
+                           ts_rank_cd(s.document, q) AS score, p.published_at
+                    FROM {TABLE} s JOIN blog_post p ON p.id = s.post_id, to_tsquery('english', %s) q
+                    WHERE s.document @@ q AND {_PUBLIC}
+                    ORDER BY score DESC, p.published_at DESC LIMIT %s OFFSET %s)
+                SELECT post_id,
+                       ts_headline('english', title, q, %s),
+                       ts_headline('english', body, q, %s),
+                       ts_headline('english', excerpt, q, %s)
+                FROM found ORDER BY score DESC, published_at DESC""",
+            [query, now, limit, offset, options + ", HighlightAll=true",
+             options + f", MaxWords={SNIPPET_WORDS}, MinWords=12, MaxFragments=1, FragmentDelimiter=…",
+             options + ", HighlightAll=true"])
+        rows = cursor.fetchall()
+    return Results(total, [Hit(pk, marked(title), marked(_best(body, excerpt))) for pk, title, body, excerpt in rows])
+
+
+def _best(body: str, excerpt: str) -> str:
+    """The body's passage around the words, else the excerpt (the words were in the title or tags)."""
+    return body if START in body else excerpt
+
+
+def marked(text: str) -> str:
+    """Escape ``text`` for HTML and turn the database's markers into <mark> elements."""
+    escaped = html.escape(text)
+    return escaped.replace(START, "<mark>").replace(STOP, "</mark>")
+
+
+# -- keeping it current ---------------------------------------------------------------
+def _post_saved(sender, instance, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        reindex([instance.pk])
+
+
+def _post_deleted(sender, instance, **kwargs) -> None:
+    reindex([instance.pk])
+
+
+def _tags_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    if action in ("post_add", "post_remove", "post_clear"):
+        if not reverse:
+            reindex([instance.pk])
+        else:  # tag.posts.add(...): the posts named, or all of the tag's on a clear
+            reindex(pk_set or [])
+
+
+def _name_changed(sender, instance, created: bool = False, raw: bool = False, **kwargs) -> None:
+    """A renamed tag or category: the posts carrying it."""
+    from blog.models import Post, Tag
+    from blog.queries import descendant_ids
+
+    if created or raw:
+        return
+    if sender is Tag:
+        ids = Post.objects.filter(tags=instance).values_list("pk", flat=True)
+    else:
+        ids = Post.objects.filter(category__in=descendant_ids(instance)).values_list("pk", flat=True)
+    reindex(list(ids))
+
+
+def register() -> None:
+    """Keep the index current on every save that sends signals (from ``ready()``)."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from blog.models import Category, Post, Tag
+
+    post_save.connect(_post_saved, sender=Post, dispatch_uid="blog-search-post")
+    post_delete.connect(_post_deleted, sender=Post, dispatch_uid="blog-search-post-delete")
+    m2m_changed.connect(_tags_changed, sender=Post.tags.through, dispatch_uid="blog-search-tags")
+    post_save.connect(_name_changed, sender=Tag, dispatch_uid="blog-search-tag")
+    post_save.connect(_name_changed, sender=Category, dispatch_uid="blog-search-category")
