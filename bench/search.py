@@ -1,0 +1,221 @@
+"""Benchmark search on 30,000 posts; write the results to bench/SEARCH.md.
+
+    .venv/bin/python bench/search.py [--posts 30000] [--repeat 30] [--database-url URL]
+
+1. Build a fresh, migrated database (a SQLite file under bench/work/search/ unless
+   ``--database-url`` names another, e.g. a PostgreSQL test database) with ``--posts``
+   published posts whose words follow a Zipf law over a 4,000-word vocabulary (so some
+   words are in most posts and others in a handful), 3 tags each, 12 categories.
+2. Index them (``blog.search.rebuild``) and time it.
+3. Time each query kind ``--repeat`` times: the search itself (count, ranked page of 10
+   with highlights) and the whole search view (``blog.views.search``: the same plus
+   loading the posts and rendering the page with its sidebar), through Django's
+   RequestFactory, so the page cache and Nginx are not in the figure (search pages
+   are never stored; Nginx only passes them on).
+
+The target is the view's 95th percentile under 50 ms for every query kind. Exits 1 if
+a query kind misses it, so ``make bench`` can fail on it.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "work" / "search"
+REPORT = ROOT / "bench" / "SEARCH.md"
+TARGET_MS = 50.0
+VOCABULARY: list[str] = []  # the seeded words, most frequent first
+sys.path.insert(0, str(ROOT))
+
+
+def configure(database_url: str | None) -> str:
+    WORK.mkdir(parents=True, exist_ok=True)
+    database = WORK / "search.sqlite3"
+    if not database_url:
+        database.unlink(missing_ok=True)
+        database_url = f"sqlite:///{database}"
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "site_project.settings", "SECRET_KEY": "bench-only-not-secret",
+        "DATABASE_URL": database_url, "MEDIA_ROOT": tempfile.mkdtemp(prefix="bench-media-"),
+        "ALLOWED_HOSTS": "testserver",
+    })
+    import django
+
+    django.setup()
+    return database_url
+
+
+def vocabulary(size: int, rng: random.Random) -> list[str]:
+    """Faker's English words first (real stems for the stemmer), then made-up ones."""
+    from faker import Faker
+
+    words = sorted({word for word in Faker("en_US").get_words_list() if word.isalpha() and len(word) > 2})
+    rng.shuffle(words)
+    seen = set(words)
+    while len(words) < size:
+        # Made-up words beyond Faker's list, so the rare end of the Zipf curve is really rare.
+        word = "".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words[:size]
+
+
+def seed(posts: int, rng: random.Random) -> float:
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from blog.models import Category, Post, Tag
+    from cachekeys.tracking import tracker
+
+    words = vocabulary(4000, rng)
+    VOCABULARY[:] = words
+    weights = [1 / (rank + 1) for rank in range(len(words))]
+
+    def text(count: int) -> str:
+        return " ".join(rng.choices(words, weights, k=count))
+
+    started = time.perf_counter()
+    author = get_user_model().objects.create_user("bench", password="unused-bench-password")
+    categories = [Category.objects.create(name=f"{w.title()} section", slug=f"sec-{w}") for w in words[100:112]]
+    tags = [Tag.objects.create(name=w.title(), slug=f"tag-{w}") for w in words[200:240]]
+    now = timezone.now()
+    with tracker.paused():
+        batch = []
+        for number in range(posts):
+            paragraphs = "".join(f"<p>{text(rng.randint(30, 60))}.</p>" for _ in range(4))
+            batch.append(Post(
+                title=text(rng.randint(3, 8)).capitalize(), slug=f"post-{number}", body=paragraphs,
+                body_html=paragraphs, excerpt=text(25), status=Post.Status.PUBLISHED,
+                published_at=now - timezone.timedelta(minutes=number), author=author,
+                category=rng.choice(categories),
+            ))
+            if len(batch) == 1000:
+                Post.objects.bulk_create(batch)
+                batch = []
+        Post.objects.bulk_create(batch)
+        through = Post.tags.through
+        links = [through(post_id=pk, tag_id=tag.pk) for pk in Post.objects.values_list("pk", flat=True)
+                 for tag in rng.sample(tags, 3)]
+        through.objects.bulk_create(links, batch_size=2000)
+    return time.perf_counter() - started
+
+
+def queries(words: list[str]) -> dict[str, tuple[str, int]]:
+    """Query kinds: (the query, the page number)."""
+    return {
+        "most common word": (words[0], 1),
+        "common word, page 5": (words[1], 5),
+        "two common words": (f"{words[2]} {words[3]}", 1),
+        "mid-frequency word": (words[300], 1),
+        "rare word": (words[3500], 1),
+        "three words": (f"{words[5]} {words[40]} {words[400]}", 1),
+        "prefix of a word": (words[7][:3], 1),
+        "no match": ("zzqxj", 1),
+    }
+
+
+def measure(repeat: int) -> list[dict]:
+    from django.test import RequestFactory
+
+    from blog import search, views
+
+    factory = RequestFactory()
+    sample = VOCABULARY
+    rows = []
+    for label, (query, page) in queries(sample).items():
+        words = search.terms(query)
+        engine, view, total = [], [], 0
+        for _ in range(repeat):
+            started = time.perf_counter()
+            results = search.search(words, (page - 1) * views.POSTS_PER_PAGE, views.POSTS_PER_PAGE)
+            engine.append((time.perf_counter() - started) * 1000)
+            total = results.total
+            request = factory.get("/search/", {"q": query, **({"page": page} if page > 1 else {})})
+            started = time.perf_counter()
+            response = views.search(request)
+            view.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (label, response.status_code)
+        rows.append({"label": label, "query": query, "page": page, "total": total,
+                     "engine": percentiles(engine), "view": percentiles(view)})
+    return rows
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {"p50": statistics.median(ordered), "p95": ordered[max(0, round(0.95 * len(ordered)) - 1)],
+            "max": ordered[-1]}
+
+
+def report(rows: list[dict], posts: int, seeded: float, indexed: float, database_url: str) -> str:
+    from django.db import connection
+
+    load = os.getloadavg()[0]
+    vendor = connection.vendor
+    version = connection.cursor().connection.execute("select sqlite_version()").fetchone()[0] \
+        if vendor == "sqlite" else connection.cursor().connection.info.server_version
+    lines = [
+        "# Search benchmark", "",
+        "Produced by `bench/search.py` (run it again to refresh this file; about a minute).", "",
+        "## Method", "",
+        f"- Machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), Python "
+        f"{platform.python_version()}, {vendor} {version}; 1-minute load average {load:.1f} at the end "
+        "(other work on the machine lengthens the times).",
+        f"- {posts:,} published posts (4 paragraphs of 30-60 words, words drawn by a Zipf law from 4,000), "
+        f"3 tags each, 12 categories; seeded in {seeded:.1f} s, indexed by `blog.search.rebuild` in "
+        f"{indexed:.1f} s.",
+        "- *engine*: `blog.search.search` (count of matches, then the ranked, highlighted page of 10). "
+        "*view*: `blog.views.search` as a reader gets it (the same, the posts loaded, the page with its "
+        "sidebar rendered), through RequestFactory. Times in ms over the repeats.", "",
+        "## Results", "",
+        "| query | matches | engine p50 | engine p95 | view p50 | view p95 | view max |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        e, v = row["engine"], row["view"]
+        page = f", page {row['page']}" if row["page"] > 1 else ""
+        lines.append(f"| {row['label']} (`{row['query']}`{page}) | {row['total']:,} | {e['p50']:.1f} | "
+                     f"{e['p95']:.1f} | {v['p50']:.1f} | {v['p95']:.1f} | {v['max']:.1f} |")
+    worst = max(row["view"]["p95"] for row in rows)
+    verdict = "meets" if worst < TARGET_MS else "misses"
+    lines += ["", f"Worst view p95: **{worst:.1f} ms**, which {verdict} the {TARGET_MS:.0f} ms target.", ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=30_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--no-report", action="store_true", help="print only, leave bench/SEARCH.md alone")
+    options = parser.parse_args()
+    database_url = configure(options.database_url)
+
+    from django.core.management import call_command
+
+    from blog import search
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(42)
+    seeded = seed(options.posts, rng)
+    started = time.perf_counter()
+    search.rebuild()
+    indexed = time.perf_counter() - started
+    rows = measure(options.repeat)
+    text = report(rows, options.posts, seeded, indexed, database_url)
+    print(text)
+    if not options.no_report:
+        REPORT.write_text(text)
+    return 0 if max(row["view"]["p95"] for row in rows) < TARGET_MS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
