@@ -25,7 +25,7 @@ from lettuce.webdriver import cookie_header, find_button, normalize, texts_of, w
 from tests.http import Response
 from tests.http import fetch as http_fetch
 
-EDITOR_MODELS = ("post", "category", "tag")
+EDITOR_MODELS = ("post", "category", "tag", "image", "page", "comment")
 POST_CARD_TITLES = "main article.post-card .post-card__title"
 
 
