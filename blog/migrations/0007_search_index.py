@@ -19,5 +19,5 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("blog", "0004_image_dimensions_set_on_save")]
+    dependencies = [("blog", "0006_old_urls")]
     operations = [migrations.RunPython(create, drop)]
