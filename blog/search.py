@@ -99,9 +99,10 @@ def documents(ids: list[int]) -> list[Document]:
     """Read what the index holds for these posts (one query per table, whatever their number)."""
     from blog.models import Post
 
-    # Only published posts are indexed (drafts leave it on save); a scheduled one is
-    # found once its date has come, by the query's own date test.
-    posts = (Post.objects.filter(pk__in=ids, status=Post.Status.PUBLISHED)
+    # Only posts public now or scheduled are indexed (drafts leave it on save); a
+    # scheduled one is found once its date has come, by the query's own date test.
+    chosen = Post.objects.filter(pk__in=ids)
+    posts = ((chosen.public() | chosen.scheduled().order_by())
              .select_related("category__parent").prefetch_related("tags"))
     found = []
     for post in posts:

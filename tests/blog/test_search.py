@@ -116,3 +116,8 @@ def test_engine_in_use():
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {search.TABLE}")
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_password_protected_posts_are_never_found():
+    make_post("Members only zelda", wordpress_protected=True)
+    assert found("zelda") == []
