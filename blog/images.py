@@ -290,7 +290,8 @@ _LIBRARY_NAME = re.compile(r"(images/[0-9a-f]{%d}\.(?:jpg|png|gif|webp))$" % HAS
 BODY_SIZES = "(min-width: 62rem) min(45rem, calc(100vw - 25rem)), calc(100vw - 2.5rem)"
 COVER_SIZES = "(min-width: 62rem) min(54rem, calc(100vw - 25rem)), calc(100vw - 2.5rem)"
 CARD_SIZES = "(min-width: 62rem) 26rem, (min-width: 40rem) 50vw, 100vw"
-LEAD_SIZES = "(min-width: 62rem) 28rem, (min-width: 48rem) 50vw, 100vw"
+# The lead card crops a 16:9 photo to a tall box (object-fit: cover): it needs a wider file.
+LEAD_SIZES = "(min-width: 48rem) 60rem, 100vw"
 
 
 def library_name(src: str) -> str | None:

@@ -107,10 +107,18 @@ def documents(ids: list[int]) -> list[Document]:
     found = []
     for post in posts:
         categories = [c.name for c in post.category.trail()] if post.category else []
-        found.append(Document(post.pk, post.title, plain_text(post.excerpt), plain_text(post.body),
+        found.append(Document(post.pk, post.title, plain_text(post.excerpt), _text_of(post.body_html),
                               " ".join(tag.name for tag in post.tags.all()), " ".join(categories),
                               post.published_at))
     return found
+
+
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def _text_of(body_html: str) -> str:
+    """The words of a sanitised body, a space where each tag was (paragraphs stay apart)."""
+    return " ".join(html.unescape(_ANY_TAG.sub(" ", body_html)).split())
 
 
 def reindex(post_ids: Iterable[int]) -> None:
