@@ -69,6 +69,7 @@ RULES: list[Callable[[HttpRequest, str], models.Model | str | None]] = [wordpres
 
 def moved_to(request: HttpRequest) -> str | None:
     """Return where the address of ``request`` moved, or ``None`` (then it stays a 404)."""
+    request.GET.keys()  # the old address is the whole query: every parameter counts
     query = request_query(request)
     depends_on(old_address(request.path, query))
     row = OldUrl.objects.filter(path=request.path, query=query).first()

@@ -65,7 +65,7 @@ def unpaginated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 def home(request: HttpRequest) -> HttpResponse:
     """Show the newest posts, sticky ones first on page 1, the first of them as the lead story."""
-    if OLD_URL_PARAMS.intersection(request.GET):
+    if any(name in request.GET for name in OLD_URL_PARAMS):
         # /?p=ID and WordPress's other old addresses: a 404 here, a 301 from blog.redirects.
         raise Http404("An old address.")
     page = paginate(request, queries.home_posts())

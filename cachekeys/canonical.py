@@ -7,8 +7,10 @@ and the page records. The canonical spelling is rebuilt from what Django underst
 * the path is ``reverse()`` of the resolved view with the arguments it received (so a
   converter's leading zeros and needless percent-encoding disappear), or, for a path no
   URL pattern reverses, the decoded path encoded again;
-* the query keeps each parameter once (the value the view read: the last), in the order
-  the request gave, drops empty ones, and spells names and values as ``quote`` does.
+* the query keeps the parameters the page read while it rendered (:class:`ReadQuery`:
+  ``?limit=5`` on a post page is never looked at, so it is no part of that page), each
+  once (the value the view read: the last), in the order the request gave, drops empty
+  ones, and spells names and values as ``quote`` does.
 
 A view that knows better says so while it renders with :func:`declare_canonical`: the
 spelling it links to (``?page=1`` is the bare URL), or ``None`` for an answer no spelling
@@ -55,15 +57,89 @@ def declare_canonical(uri: str | None) -> None:
         declared.append(uri)
 
 
+class ReadQuery(QueryDict):
+    """``request.GET`` that remembers which parameters the page read (all, once iterated).
+
+    Installed by the page cache's middleware for the requests Nginx looked up; a
+    parameter the page never read changed nothing in it, so it is no part of its URL.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.read: set[str] = set()
+        self.read_all = False
+        super().__init__(*args, **kwargs)  # parsing reads through the methods below
+        self.read.clear()
+        self.read_all = False
+
+    def _all(self) -> None:
+        self.read_all = True
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key) -> bool:
+        self.read.add(key)
+        return super().__contains__(key)
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def getlist(self, key, default=None):
+        self.read.add(key)
+        return super().getlist(key, default)
+
+    def __iter__(self):
+        self._all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._all()
+        return super().__len__()
+
+    def keys(self):
+        self._all()
+        return super().keys()
+
+    def items(self):
+        self._all()
+        return super().items()
+
+    def lists(self):
+        self._all()
+        return super().lists()
+
+    def values(self):
+        self._all()
+        return super().values()
+
+    def dict(self):
+        self._all()
+        return super().dict()
+
+    def copy(self):
+        self._all()
+        return super().copy()
+
+    def urlencode(self, safe=None):
+        self._all()
+        return super().urlencode(safe)
+
+    def was_read(self, name: str) -> bool:
+        return self.read_all or name in self.read
+
+
 def canonical_query(query: QueryDict, order: list[str]) -> str:
     """Return ``query`` spelled canonically: each name once, last value, none empty.
 
     ``order`` is the names as the request gave them, first appearance first.
     """
     parts = []
+    read = query.was_read if isinstance(query, ReadQuery) else (lambda name: True)
     for name in dict.fromkeys(order):
-        values = query.getlist(name)
-        if name and values and values[-1] != "":
+        values = QueryDict.getlist(query, name)
+        if name and values and values[-1] != "" and read(name):
             parts.append(f"{quote(name, safe='')}={quote(values[-1], safe='')}")
     return "&".join(parts)
 

@@ -19,10 +19,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponsePermanentRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponsePermanentRedirect
 
 from cachekeys import metrics
-from cachekeys.canonical import canonical_uri, declaring, with_tracking
+from cachekeys.canonical import ReadQuery, canonical_uri, declaring, with_tracking
 from cachekeys.coalesce import Coalescer, coalescible
 from cachekeys.conf import Config, get_config
 from cachekeys.decorators import STORE_ATTRIBUTE
@@ -62,7 +62,8 @@ def hide_tracking(request: HttpRequest, tracking: TrackingParams) -> None:
     kept = without_tracking(request.META.get("QUERY_STRING", ""), tracking)
     if kept is not None:
         request.META["QUERY_STRING"] = kept
-        request.GET = QueryDict(kept.encode("latin-1"))  # WSGI strings carry raw bytes as latin-1
+    # Remembers which parameters the page reads: the others are no part of its URL.
+    request.GET = ReadQuery(request.META.get("QUERY_STRING", "").encode("latin-1"))  # WSGI: latin-1
 
 
 def render_for_public_url(request: HttpRequest, looked: Lookup, config: Config) -> None:

@@ -3,7 +3,7 @@ from django.http import QueryDict
 from django.test import RequestFactory
 from django.urls import resolve
 
-from cachekeys.canonical import canonical_query, canonical_uri, with_tracking
+from cachekeys.canonical import ReadQuery, canonical_query, canonical_uri, with_tracking
 from cachekeys.keys import DEFAULT_TRACKING_PARAMS, TrackingParams
 
 
@@ -65,3 +65,21 @@ def test_tracking_parameters_follow_a_redirect():
     assert with_tracking("/posts/x/", "/p%6fsts/x/?utm_source=a&fbclid=b", tracking) == "/posts/x/?utm_source=a&fbclid=b"
     assert with_tracking("/?page=2", "/?page=2&page=2&utm_medium=m#x", tracking) == "/?page=2&utm_medium=m"
     assert with_tracking("/", "/?page=", tracking) == "/"
+
+
+class TestReadQuery:
+    def test_only_what_the_page_read_is_part_of_its_url(self):
+        query = ReadQuery("page=2&limit=5&tag=x")
+        query.get("page")
+        assert "tag" in query
+        assert canonical_query(query, ["page", "limit", "tag"]) == "page=2&tag=x"
+
+    def test_iterating_reads_everything(self):
+        query = ReadQuery("limit=5&offset=10")
+        list(query)
+        assert canonical_query(query, ["limit", "offset"]) == "limit=5&offset=10"
+
+    def test_computing_the_canonical_query_reads_nothing(self):
+        query = ReadQuery("a=1")
+        canonical_query(query, ["a"])
+        assert not query.was_read("a")

@@ -61,6 +61,10 @@ def redirects(posts) -> list[tuple[str, str]]:
         ("/tag/pc/?page=2&page=2&fbclid=z", "/tag/pc/?page=2&fbclid=z"),
         (zero_padded, month),
         ("/%61rchive/" + month.split("/archive/")[1], month),
+        # Allow-listed parameters a page never reads are no part of its URL.
+        ("/posts/hello-world/?limit=5", "/posts/hello-world/"),
+        ("/?offset=10&page=2", "/?page=2"),
+        ("/category/games/?tag=pc", "/category/games/"),
     ]
 
 
