@@ -79,9 +79,14 @@ def versions() -> dict[str, str]:
     }
 
 
-def budget_mb() -> float | None:
-    """The first tier's memory budget per worker, if this version has one."""
-    return _config_number("nginx_first_tier_mb", "first_tier_mb", "nginx_tier_mb")
+def tier_budget() -> tuple[float | None, bool]:
+    """The first tier's memory budget in MB, and whether the workers share it (one shared
+    dictionary per Nginx) rather than each keeping its own."""
+    from cachekeys import nginx
+
+    if hasattr(nginx, "tier_megabytes"):  # shared memory, sized from the worker count
+        return float(nginx.tier_megabytes(get_config(), "auto")), True
+    return _config_number("nginx_first_tier_mb", "first_tier_mb"), False
 
 
 def tier_ttl() -> float | None:
@@ -166,7 +171,7 @@ def run(ports: Ports, env: dict[str, str], run_dir: Path, running: contextlib.Ex
     pages = site_pages()
     static = start(running, StaticNginx())
     sizes.append(run_size(f"{SMALL_POSTS} posts", SMALL_POSTS, pages, site.fronts, varnish, static,
-                          [site.memcached.address], site.memcached_pids, run_dir, rounds, seconds, budget_mb(),
+                          [site.memcached.address], site.memcached_pids, run_dir, rounds, seconds, tier_budget(),
                           tier_ttl(), SMALL_SEQUENCE, SMALL_WARM_SECONDS, step))
     static.stop()
     shutil.rmtree(static.run_dir, True)
@@ -192,7 +197,7 @@ def run(ports: Ports, env: dict[str, str], run_dir: Path, running: contextlib.Ex
         large_varnish = start(running, Varnish(f"127.0.0.1:{site.fronts[-1].port}", run_dir))
         static = start(running, StaticNginx())
         sizes.append(run_size(f"{LARGE_POSTS:,} posts", LARGE_POSTS, pages, site.fronts, large_varnish, static,
-                              [site.memcached.address], site.memcached_pids, run_dir, rounds, seconds, budget_mb(),
+                              [site.memcached.address], site.memcached_pids, run_dir, rounds, seconds, tier_budget(),
                               tier_ttl(), LARGE_SEQUENCE, LARGE_WARM_SECONDS, step))
         shutil.rmtree(static.run_dir, True)
     return Results(versions(), [f.label for f in site.fronts], site.same_config, stampedes, save, stored,
@@ -201,8 +206,11 @@ def run(ports: Ports, env: dict[str, str], run_dir: Path, running: contextlib.Ex
 
 def settings_lines() -> dict[str, str]:
     config = get_config()
+    budget, shared = tier_budget()
     return {
-        "first tier": f"`NGINX_FIRST_TIER` {getattr(config, 'nginx_first_tier', '?')} in `make run`'s environment",
+        "first tier": f"`NGINX_FIRST_TIER` {getattr(config, 'nginx_first_tier', '?')} in `make run`'s environment; "
+                      f"budget {budget or '-'} MB {'per Nginx (shared memory)' if shared else 'per worker'}, "
+                      f"TTL {tier_ttl() or '-'} s",
         "memcached": f"one node, `-m {MEMCACHED_MB}`",
         "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
     }

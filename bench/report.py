@@ -71,9 +71,13 @@ def gets_targets(size: SizeResult) -> list[str]:
                 continue
             met = gets <= model * GETS_SLACK + 0.01
             lines.append(f"- {size.label}, {profile}, {contender.label}: memcached reads per request proportional to "
-                         f"a {size.budget_mb:g} MB LRU's misses {_verdict(met)} ({gets:.3f} measured, "
+                         f"the misses of {_budget(size)} LRU {_verdict(met)} ({gets:.3f} measured, "
                          f"{model:.3f} modelled).")
     return lines
+
+
+def _budget(size: SizeResult) -> str:
+    return (f"a {size.budget_mb:g} MB shared" if size.budget_shared else f"a {size.budget_mb:g} MB per-worker")
 
 
 def memory_targets(size: SizeResult) -> list[str]:
@@ -85,7 +89,8 @@ def memory_targets(size: SizeResult) -> list[str]:
                          "(no first-tier budget named).")
             continue
         met = growth <= size.budget_mb * 1024 * MEMORY_SLACK
-        lines.append(f"- {size.label}, {label}: memory per worker within its {size.budget_mb:g} MB budget "
+        where = "the tier's shared memory, counted in each worker's RSS" if size.budget_shared else "per worker"
+        lines.append(f"- {size.label}, {label}: memory per worker within the tier's {size.budget_mb:g} MB budget ({where}) "
                      f"{_verdict(met)} (RSS {', '.join(f'{kb / 1024:.0f}' for kb in start)} MB at start, "
                      f"{', '.join(f'{kb / 1024:.0f}' for kb in after)} MB after this size's rounds; largest growth "
                      f"{growth / 1024:.1f} MB).")
@@ -138,7 +143,7 @@ def rounds_table(size: SizeResult) -> list[str]:
 def size_section(size: SizeResult) -> list[str]:
     plain = sorted(size.warmed.plain_bytes.values())
     gz = sorted(size.warmed.gzip_bytes.values())
-    budget = f"; the first tier's budget: {size.budget_mb:g} MB per worker" if size.budget_mb else ""
+    budget = f"; the first tier's budget: {_budget(size).removeprefix('a ')}" if size.budget_mb else ""
     return [
         f"## Zipf readers, {size.label} ({size.pages:,} pages)",
         "",
@@ -250,8 +255,8 @@ def markdown(results: Results, settings_lines: dict[str, str], chart: str) -> st
         "memcached for ours, varnishd's manager and cache process, the static Nginx) from `/proc/<pid>/stat` "
         "around each run, divided by the requests wrk completed. memcached gets: its `stats` cmd_get around each "
         "run. RSS: `/proc/<pid>/status` of each Nginx worker.",
-        "- The LRU model: one least-recently-used cache of the first tier's per-worker budget for each Nginx "
-        "worker (request i to worker i mod workers), fed the same sequence at the contender's measured rate, "
+        "- The LRU model: a least-recently-used cache of the first tier's budget (one per Nginx worker when each "
+        "keeps its own, request i to worker i mod workers; one when they share it), fed the same sequence at the contender's measured rate, "
         "entries expiring after the tier's TTL if it has one (browser: the gzip copy of each page; plain: gzip + "
         "plain copies); misses per request after a first pass. What the tier should read from memcached.",
         *(f"- {name}: {value}" for name, value in settings_lines.items()),

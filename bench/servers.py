@@ -27,7 +27,7 @@ from cachekeys.testing import free_port, stop_process, wait_for_port, world_read
 ROOT = Path(__file__).resolve().parent.parent
 VCL = Path(__file__).with_name("varnish.vcl")
 DEBIAN_PREFIX = Path("/usr/share/nginx")
-ASSIGNMENT = re.compile(r"(?:^|\s)([A-Z][A-Z0-9_]*)=(\$\([^)]*\)|\S+)")
+ASSIGNMENT = re.compile(r"(?:^|\s)([A-Z][A-Z0-9_]*)=")
 
 # Debian's /etc/nginx/nginx.conf (nginx 1.22), paths moved into the run folder: what a site
 # file dropped into sites-enabled/ by the deploy/README.md recipe runs inside.
@@ -105,16 +105,23 @@ class Ports:
 
 
 def make_run_env(listen: str, app: str, memcached_port: int, run_dir: Path) -> dict[str, str]:
-    """The variables ``make run`` sets for its processes besides the secret key (read from the
-    Makefile with ``make -n``, so the bench follows what the Makefile does today)."""
+    """The variables ``make run`` sets for its processes besides the secret key: its recipe
+    printed by ``make -n`` and its assignments evaluated by bash, as make would run them (so
+    the bench follows what the Makefile does today)."""
     printed = subprocess.run(
         ["make", "-s", "-n", "run", f"NGINX_LISTEN={listen}", f"APP_BIND={app}",
          f"MEMCACHED_PORT={memcached_port}", f"RUN_DIR={run_dir}"],
         cwd=ROOT, capture_output=True, text=True, check=True).stdout
     command = next(line for line in printed.replace("\\\n", " ").splitlines() if "run-local.sh" in line)
+    prefix = command.split("bash deploy/run-local.sh")[0]
+    names = {name for name in ASSIGNMENT.findall(prefix) if name != "SECRET_KEY"}
+    clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    assigned = subprocess.run(["bash", "-c", f"{prefix} env -0"], cwd=ROOT, env=clean, capture_output=True,
+                              text=True, check=True).stdout
     env = {"MEMCACHED_SERVERS": f"127.0.0.1:{memcached_port}"}  # exported by the Makefile
-    for name, value in ASSIGNMENT.findall(command.split("run-local.sh")[0]):
-        if name != "SECRET_KEY" and "$" not in value:
+    for entry in assigned.split("\0"):
+        name, _, value = entry.partition("=")
+        if name in names:
             env[name] = value
     return env
 

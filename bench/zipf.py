@@ -55,6 +55,7 @@ class SizeResult:
     rss_kb: dict[str, tuple[list[int], list[int]]]  # front label: workers' RSS when it started, after the rounds
     lru_model: dict[tuple[str, str], float]  # (contender, profile): misses per request of the tier's LRU model
     budget_mb: float | None
+    budget_shared: bool  # one budget for all of an Nginx's workers (shared memory), else each worker's
     notes: list[str] = field(default_factory=list)
 
     def median(self, key: str, profile: str, attribute: str) -> float:
@@ -118,7 +119,7 @@ def measure_rounds(contenders: list[Contender], sequence_file: Path, rounds: int
 
 def run_size(label: str, posts: int, pages: list[str], fronts: list[Front], varnish: Varnish, static: StaticNginx,
              memcached: list[str], memcached_pids: set[int], work_dir: Path, rounds: int, seconds: int,
-             budget_mb: float | None, ttl: float | None, length: int, warm_seconds: float,
+             budget: tuple[float | None, bool], ttl: float | None, length: int, warm_seconds: float,
              step: Callable[[str], None]) -> SizeResult:
     ranked = zipf_ranks([uri for uri in pages if not uri.endswith("sitemap.xml")])
     sequence = zipf_sequence(ranked, length)
@@ -144,15 +145,17 @@ def run_size(label: str, posts: int, pages: list[str], fronts: list[Front], varn
     runs = measure_rounds(contenders, sequence_file, rounds, seconds, lambda m: step(f"{label}: {m}"))
     after = {front.label: front.worker_rss() for front in fronts}
     model = {}
+    budget_mb, shared = budget
     if budget_mb:
-        budget = int(budget_mb * 1024 * 1024)
+        budget_bytes = int(budget_mb * 1024 * 1024)
         sizes = {"browser": warmed.gzip_bytes,
                  "plain": {uri: warmed.plain_bytes[uri] + warmed.gzip_bytes[uri] for uri in distinct}}
         for front in fronts:
             for profile in PROFILES:
                 rate = statistics.median(r.rps for r in runs[(front.label, profile)])
-                model[(front.label, profile)] = lru_misses(sequence, sizes[profile], budget, ttl=ttl, rate=rate,
-                                                           workers=max(len(front.start_rss), 1))
+                workers = 1 if shared else max(len(front.start_rss), 1)
+                model[(front.label, profile)] = lru_misses(sequence, sizes[profile], budget_bytes, ttl=ttl,
+                                                           rate=rate, workers=workers)
     notes = []
     if warmed.skipped:
         notes.append(f"The warm-up ran out of its {warm_seconds:.0f} s: the {warmed.skipped:,} least popular pages of the "
@@ -164,5 +167,5 @@ def run_size(label: str, posts: int, pages: list[str], fronts: list[Front], varn
     if varnish_misses:
         notes.append(f"Varnish missed {varnish_misses} pages on a second read after its warm-up.")
     return SizeResult(label, posts, len(pages), len(distinct), len(sequence), warmed, contenders, runs,
-                      {f.label: (f.start_rss, after[f.label]) for f in fronts}, model, budget_mb, notes)
+                      {f.label: (f.start_rss, after[f.label]) for f in fronts}, model, budget_mb, shared, notes)
 
