@@ -177,25 +177,21 @@ def fetch(path: str, cookies: str = "") -> Response:
                       timeout=15)
 
 
-def x_cache(response: Response) -> str:
-    return response.header("X-Cache") or "(none)"
-
-
 @step(r'^the page "([^"]*)" is served from the cache$')
 def served_from_cache(step, path):
     """Pass when Nginx answers ``path`` from memcached, after at most one warming request."""
     first = fetch(path)
-    if x_cache(first) == "HIT":
+    if first.x_cache == "HIT":
         return
-    assert x_cache(first) == "MISS", f"{path} cannot be cached: {first.describe()}"
+    assert first.x_cache == "MISS", f"{path} cannot be cached: {first.describe()}"
     second = fetch(path)
-    assert x_cache(second) == "HIT", f"{path} was stored but not served from the cache: {second.describe()}"
+    assert second.x_cache == "HIT", f"{path} was stored but not served from the cache: {second.describe()}"
 
 
 @step(r'^the next request for "([^"]*)" is a cache (HIT|MISS|BYPASS)$')
 def next_request_is(step, path, expected):
     fetched = fetch(path)
-    assert x_cache(fetched) == expected, f"{path}: expected X-Cache: {expected}, got {fetched.describe()}"
+    assert fetched.x_cache == expected, f"{path}: expected X-Cache: {expected}, got {fetched.describe()}"
 
 
 @step(r'^my next request for "([^"]*)" is not served from the cache$')
@@ -205,7 +201,7 @@ def my_request_not_cached(step, path):
     assert "sessionid=" in cookies, "the browser has no session: log in first"
     fetched = fetch(path, cookies)
     assert fetched.status == 200, f"{path}: {fetched.describe()}"
-    assert x_cache(fetched) != "HIT", f"{path} came from the cache for a logged-in user: {fetched.describe()}"
+    assert fetched.x_cache != "HIT", f"{path} came from the cache for a logged-in user: {fetched.describe()}"
 
 
 @step(r'^the page "([^"]*)" answers (\d{3})$')

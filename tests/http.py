@@ -22,10 +22,15 @@ class Response:
     def header(self, name: str) -> str | None:
         return self.headers.get(name)
 
+    @property
+    def x_cache(self) -> str:
+        """What the stack said about the cache: HIT, MISS, BYPASS... ("(none)" if nothing)."""
+        return self.header("X-Cache") or "(none)"
+
     def describe(self) -> str:
         """The status and what the cache said, for an assertion message."""
         reason = self.header("X-Cache-Reason")
-        return f"{self.status}, X-Cache: {self.header('X-Cache')}" + (f" ({reason})" if reason else "")
+        return f"{self.status}, X-Cache: {self.x_cache}" + (f" ({reason})" if reason else "")
 
     @property
     def text(self) -> str:
