@@ -22,6 +22,7 @@ import re
 import shutil
 import urllib.error
 import urllib.request
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -121,9 +122,16 @@ class Fetcher:
         """Fetch every file, ``at_once`` at a time; ``done`` is called for each, in this thread."""
         if not wanted:
             return
+        # At most twice ``at_once`` files in flight: fetched bytes wait for ``done`` (which
+        # makes the photo's sizes, slower than a copy) in memory, so they must stay few.
+        pending: deque = deque()
         with ThreadPoolExecutor(max_workers=self.at_once, thread_name_prefix="wp-fetch") as pool:
-            for fetched in pool.map(self.fetch, wanted):
-                done(fetched)
+            for item in wanted:
+                if len(pending) >= 2 * self.at_once:
+                    done(pending.popleft().result())
+                pending.append(pool.submit(self.fetch, item))
+            while pending:
+                done(pending.popleft().result())
 
     def fetch(self, item: Wanted) -> Fetched:
         try:

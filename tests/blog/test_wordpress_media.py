@@ -88,3 +88,27 @@ class TestFetcher:
         assert by_meta.source == "uploads"
         escape = fetcher.fetch(Wanted(3, "ftp://gone/x", "../secret.jpg"))
         assert escape.data is None and "no http(s) URL" in escape.error
+
+
+def test_fetch_all_keeps_few_files_in_memory_and_their_order(tmp_path):
+    from blog.wordpress.media import Fetched
+
+    class Counting(Fetcher):
+        def __init__(self) -> None:
+            super().__init__(None, tmp_path, max_bytes=100, at_once=3)
+            self.waiting, self.most = 0, 0
+
+        def fetch(self, item):
+            self.waiting += 1  # fetched, not yet handed to ``done``
+            self.most = max(self.most, self.waiting)
+            return Fetched(item.wp_id, b"x")
+
+    fetcher, seen = Counting(), []
+
+    def done(fetched) -> None:
+        fetcher.waiting -= 1
+        seen.append(fetched.wp_id)
+
+    fetcher.fetch_all([Wanted(n, f"http://x/{n}.jpg", "") for n in range(100)], done)
+    assert seen == list(range(100))
+    assert fetcher.most <= 2 * 3 + 3  # in flight: the queue plus one per thread at most
