@@ -9,6 +9,7 @@ import gzip
 import http.client
 import re
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -77,16 +78,27 @@ NOT_PAGES = ("/admin/", "/static/", "/media/", "/api/v1/me/")
 
 def crawl(base_url: str, host: str, limit: int, start: tuple[str, ...] = ("/", "/sitemap.xml", "/feed/")) -> list[str]:
     """Every page reachable from ``start`` through links and sitemap entries (at most ``limit``)."""
+
+    def get(uri: str) -> tuple[int, str]:
+        page = fetch(base_url, uri, host=host)
+        return page.status, page.text
+
+    return crawl_with(get, limit, start)
+
+
+def crawl_with(get: Callable[[str], tuple[int, str]], limit: int,
+               start: tuple[str, ...] = ("/", "/sitemap.xml", "/feed/")) -> list[str]:
+    """Like :func:`crawl`, reading each page with ``get(uri) -> (status, text)``."""
     seen: list[str] = []
     queue = list(start)
     while queue and len(seen) < limit:
         uri = queue.pop(0)
         if uri in seen or uri.startswith(NOT_PAGES):
             continue
-        page = fetch(base_url, uri, host=host)
-        if page.status != 200:
+        status, text = get(uri)
+        if status != 200:
             continue
         seen.append(uri)
-        text = page.text.replace("&amp;", "&")
+        text = text.replace("&amp;", "&")
         queue += [u for u in LINK.findall(text) + LOC.findall(text) if u not in seen]
     return seen

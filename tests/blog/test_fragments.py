@@ -4,13 +4,19 @@ from __future__ import annotations
 import datetime
 import re
 
+from unittest import mock
+
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
+from django.urls import resolve
+from django.utils import timezone
 
 from blog import fragments, surrogates, views
-from blog.models import Post
+from blog.demo import seed_demo
+from blog.models import Category, Post, Tag
 from cachekeys.dependencies import collecting
 from tests.factories import make_category, make_post
+from tests.http import crawl_with
 
 SSI = {"X-Cache-Fragments": "ssi"}
 INCLUDE = re.compile(r'<!--# include virtual="([^"]+)" -->')
@@ -114,6 +120,48 @@ class TestNoDirectiveFromContent:
             includes = INCLUDE.findall(html)
             assert all(path.startswith("/_fragments/") for path in includes), uri
             assert html.count("<!--#") == len(includes), uri  # no other directive at all
+
+
+def collected_tags(uri: str, headers: dict[str, str]) -> tuple[set[str], str]:
+    """The surrogate tags a page would be stored under, and its body (the view called directly)."""
+    request = RequestFactory().get(uri, headers=headers)
+    match = resolve(request.path)
+    with collecting() as tags:
+        response = match.func(request, *match.args, **match.kwargs)
+        if hasattr(response, "render"):
+            response.render()
+    return tags, response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+class TestWhatAPublishReaches:
+    def test_at_most_a_quarter_of_the_demo_site_once_nginx_assembles(self, client):
+        """Which stored pages a publish's purge reaches, from the tags they would be stored under."""
+        seed_demo(posts=60, seed=1)
+        uris = crawl_client(client) + ["/api/v1/post/", "/api/v1/category/", "/api/v1/tag/"]
+        pages = {uri: collected_tags(uri, SSI) for uri in uris}
+        fragment_uris = {path for _, body in pages.values() for path in INCLUDE.findall(body)}
+        stored_fragments = {path: collected_tags(path, SSI)[0] for path in fragment_uris}
+        purges: list[set[str]] = []
+        with mock.patch("cachekeys.tracking.purge_tags", side_effect=lambda tags: purges.append(set(tags))):
+            post = Post.objects.create(
+                title="Just in", slug="just-in", body="<p>New.</p>", status=Post.Status.PUBLISHED,
+                published_at=timezone.now() - datetime.timedelta(minutes=1),
+                author=Post.objects.public().first().author, category=Category.objects.get(slug="pc"))
+            post.tags.set(Tag.objects.order_by("name")[:3])
+        purged = set().union(*purges)
+        reached = [uri for uri, (tags, _) in pages.items() if tags & purged]
+        assert len(reached) <= len(pages) / 4, reached
+        assert {"/", "/category/pc/", "/category/games/", "/feed/", "/sitemap.xml", "/api/v1/post/"} <= set(reached)
+        assert "/_fragments/sidebar/" in {path for path, tags in stored_fragments.items() if tags & purged}
+
+
+def crawl_client(client: Client) -> list[str]:
+    def get(uri: str) -> tuple[int, str]:
+        response = client.get(uri)
+        return response.status_code, response.content.decode()
+
+    return crawl_with(get, limit=1000)
 
 
 class TestDeclaring:
