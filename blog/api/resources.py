@@ -15,7 +15,7 @@ from django.urls import reverse
 from tastypie import fields
 from tastypie.bundle import Bundle
 
-from blog import covers, queries
+from blog import covers, images, queries
 from blog.api.base import PAGING_PARAMS, PublicMeta, PublicResource
 from blog.api.query import parse_slug
 from blog.models import Category, Post, Tag
@@ -43,6 +43,16 @@ def cover_art(post: Post) -> dict[str, Any]:
     }
 
 
+def cover_photo(post: Post) -> dict[str, Any] | None:
+    """Return a post's cover photo as the card's <picture> needs it, or None (the art is used)."""
+    image = post.cover
+    if image is None:
+        return None
+    src = images.sources(image)
+    return {"alt": image.alt_text, "src": src["src"], "srcset": src["srcset"], "webp": src["webp"],
+            "sizes": images.CARD_SIZES, "width": src["width"], "height": src["height"]}
+
+
 class PostResource(PublicResource):
     """Public posts, newest first; ``?category=`` (with its subcategories) and ``?tag=``."""
 
@@ -53,6 +63,7 @@ class PostResource(PublicResource):
     tags = fields.ListField(readonly=True)
     author = fields.DictField(readonly=True)
     cover = fields.DictField(readonly=True)
+    photo = fields.DictField(readonly=True, null=True)
     body_html = fields.CharField(attribute="body_html", readonly=True, use_in="detail")
 
     class Meta(PublicMeta):
@@ -89,6 +100,9 @@ class PostResource(PublicResource):
 
     def dehydrate_cover(self, bundle: Bundle) -> dict[str, Any]:
         return cover_art(bundle.obj)
+
+    def dehydrate_photo(self, bundle: Bundle) -> dict[str, Any] | None:
+        return cover_photo(bundle.obj)
 
 
 class CategoryResource(PublicResource):

@@ -17,7 +17,7 @@ from cachekeys.dependencies import collecting, instance_tag
 
 JSON = "application/json"
 POST_FIELDS = {"id", "title", "slug", "excerpt", "published_at", "reading_time", "url", "category",
-               "tags", "author", "cover", "resource_uri"}
+               "tags", "author", "cover", "photo", "resource_uri"}
 
 pytestmark = pytest.mark.django_db
 

@@ -130,7 +130,31 @@
     return svg;
   }
 
+  /** Only the site's own photo URLs ("/media/…" lists, or an object store's https URLs). */
+  function photoSet(value) {
+    return typeof value === "string" && /^[^"'<>\s]+ \d+w(, [^"'<>\s]+ \d+w)*$/.test(value) &&
+      value.split(", ").every((part) => /^(\/(?!\/)|https:\/\/)/.test(part)) ? value : "";
+  }
+
+  /** A cover photo as blog/includes/picture.html prints it (WebP first, lazy). */
+  function picture(photo) {
+    const node = el("picture", { class: "picture" });
+    if (photoSet(photo.webp)) {
+      node.append(el("source", { type: "image/webp", srcset: photo.webp, sizes: String(photo.sizes) }));
+    }
+    const src = /^(\/(?!\/)|https:\/\/)[^"'<>\s]+$/.test(photo.src) ? photo.src : "";
+    node.append(el("img", { src, srcset: photoSet(photo.srcset), sizes: String(photo.sizes),
+      width: String(Number(photo.width)), height: String(Number(photo.height)), alt: "",
+      loading: "lazy", decoding: "async" }));
+    return node;
+  }
+
   function coverLink(post) {
+    if (post.photo) {
+      const link = el("a", { class: "cover cover--photo", href: sitePath(post.url), tabindex: "-1", "aria-hidden": "true" });
+      link.append(picture(post.photo));
+      return link;
+    }
     const palette = /^cover--\d+$/.test(post.cover.palette) ? post.cover.palette : "";
     const link = el("a", { class: `cover ${palette}`, href: sitePath(post.url), tabindex: "-1", "aria-hidden": "true" });
     link.append(sprite(post.cover));
