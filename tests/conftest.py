@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -94,3 +96,10 @@ def memcached() -> Iterator[Memcached]:
         yield node
     finally:
         node.stop()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Remove the photos this run uploaded (tests.settings gives each run its own folder)."""
+    media = Path(settings.MEDIA_ROOT)
+    if media.name == f"magazine-media-{os.getpid()}":
+        shutil.rmtree(media, ignore_errors=True)
