@@ -43,6 +43,8 @@ Feature: Photos, comments and search on a cached magazine
     Then I should see "Awaiting moderation"
     And I should see "The dragon in chapter three!"
     And the cached copy of "/posts/bosses/" does not show "The dragon in chapter three!"
+    When I visit "/posts/bosses/"
+    Then I should see "Only you can see this until an editor approves it."
     When I log in as "erin"
     And I visit "/admin/blog/comment/"
     Then I should see "1 awaiting moderation"
