@@ -396,6 +396,10 @@ def _write(scan: _Scan, ready, stored: dict, report: ImportReport, using: str, o
                 _write_all(scan, ready, stored, report, using, on_post)
                 if dry_run:
                     transaction.set_rollback(True, using=using)
+                elif not purge_cache and report.changed_ids:
+                    # purge_posts brings the search index up to date; without it, do that here
+                    # (the saves indexed each post before its tags and categories were linked).
+                    _reindex(report.changed_ids)
                 elif purge_cache and (report.changed_ids or report.changed_pages or report.changed_addresses):
                     posts, pages = list(report.changed_ids), list(report.changed_pages)
                     addresses = list(report.changed_addresses)
@@ -429,6 +433,14 @@ def _write_all(scan: _Scan, ready, stored: dict, report: ImportReport, using: st
             on_post(len(batch))
     writers.resolve_waiting_media(photos, report, using)
     writers.record_old_addresses(report, scan, using)
+
+
+def _reindex(post_ids: list[int]) -> None:
+    try:
+        from blog import search
+    except ImportError:  # pragma: no cover - a site without the search index
+        return
+    search.reindex(post_ids)
 
 
 class _Busy(Exception):

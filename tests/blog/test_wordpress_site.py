@@ -39,6 +39,7 @@ def public_urls() -> list[str]:
     urls += [post.get_absolute_url() for post in Post.objects.all()]
     urls += [f"/api/v1/post/{post.pk}/" for post in Post.objects.all()]
     urls += [page.get_absolute_url() for page in Page.objects.all()]
+    urls += [f"/search/?q={word}" for word in ("PROTECTED", "PRIVATE", "DRAFT", "TRASH", "text", "Secrets")]
     return urls
 
 
@@ -236,6 +237,12 @@ class TestListings:
         page = client.get(Post.objects.get(wordpress_id=1001).get_absolute_url()).content.decode()
         trail = page[page.index("breadcrumb"):][:600] if "breadcrumb" in page else page
         assert "/category/harbour/" in trail and "/category/reviews/" not in trail
+
+    def test_imported_posts_are_found_by_search_with_their_tags(self, fresh_media):
+        import_site()  # --no-purge: the import brings the search index up to date itself
+        found = Client().get("/search/?q=boats").content.decode()
+        assert "Welcome aboard" in found and "Gallery of the harbour" in found
+        assert "Template: Password Protected" not in found
 
     def test_sticky_post_leads_the_home_page(self, fresh_media):
         import_site()
