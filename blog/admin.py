@@ -32,9 +32,18 @@ class AdminStyles:
     css = {"all": ["blog/css/admin.css"]}
 
 
+class PostFormMedia(AdminStyles):
+    """The post form's "Insert" buttons for library photos (blog/js/admin.js, no inline script)."""
+
+    js = ["blog/js/admin.js"]
+
+
+RECENT_PHOTOS = 12
+
+
 @admin.register(Post)
 class PostAdmin(CachedPagesMixin, admin.ModelAdmin):
-    Media = AdminStyles
+    Media = PostFormMedia
     list_display = ["title", "status", "is_live", "published_at", "author", "category", "reading_time"]
     list_filter = ["status", "sticky", "wordpress_protected", "category", "tags", "author"]
     list_select_related = ["author", "category"]
@@ -44,15 +53,20 @@ class PostAdmin(CachedPagesMixin, admin.ModelAdmin):
     filter_horizontal = ["tags", "extra_categories"]
     raw_id_fields = ["cover"]
     readonly_fields = ["reading_time", "created_at", "updated_at", "cached_pages", "hidden_because",
-                       "wordpress_id", "wordpress_status", "cover_preview"]
+                       "wordpress_id", "wordpress_status", "cover_preview", "photo_library"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "body", "excerpt"]}),
+        ("Photos in the story", {
+            "fields": ["photo_library"],
+            "description": "Put the cursor in the body where the photo goes and press “Insert” under it: "
+                           "the photo's snippet goes in on a line of its own, and readers get it full width "
+                           "with its caption and credit, sized for their screen. Upload photos under "
+                           "Magazine → Images (their page has the snippet too, to copy by hand).",
+        }),
         ("Cover photo", {
             "fields": ["cover", "cover_preview"],
             "description": "Pick a photo from the media library with the magnifier (upload one there "
-                           "first under Magazine → Images). Without one, the story gets generated artwork. "
-                           "To place a photo inside the story, copy its snippet from its page in the "
-                           "library and paste it into the body on a line of its own.",
+                           "first under Magazine → Images). Without one, the story gets generated artwork.",
         }),
         ("Publishing", {"fields": ["status", "published_at", "author", "category", "extra_categories",
                                    "tags", "sticky"]}),
@@ -66,6 +80,17 @@ class PostAdmin(CachedPagesMixin, admin.ModelAdmin):
     @admin.display(description="Preview")
     def cover_preview(self, post: Post) -> str:
         return thumbnail(post.cover) if post.cover else "No cover: the generated artwork is shown."
+
+    @admin.display(description="Recent photos")
+    def photo_library(self, post: Post) -> str:
+        recent = Image.objects.order_by("-uploaded_at", "-pk")[:RECENT_PHOTOS]
+        if not recent:
+            return "The library is empty: upload photos under Magazine → Images."
+        items = format_html_join("", '<li class="blog-photo">{}<button type="button" class="button blog-insert" '
+                                 'data-snippet="{}">Insert</button><span>{}</span></li>',
+                                 ((thumbnail(image, 120), f"<p>{image.snippet()}</p>", str(image))
+                                  for image in recent))
+        return format_html('<ul class="blog-photos">{}</ul>', items)
 
     @admin.display(boolean=True, description="Live")
     def is_live(self, post: Post) -> bool:

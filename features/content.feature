@@ -23,12 +23,14 @@ Feature: Photos, comments and search on a cached magazine
     When I visit "/admin/blog/post/"
     And I click "The finals, live"
     And I fill in "id_cover" with the id of the photo "The crowd on finals night"
+    And I press "Insert"
     And I press "Save"
     Then I should see "was changed successfully"
     When I log out
     And I visit "/posts/finals/"
     Then I should see the photo "The crowd on finals night" loaded
     And I should see "Ten thousand fans in the arena"
+    And I should see 1 element matching ".prose figure.photo picture img[loading=lazy]"
     And the cached copy of "/posts/finals/" shows "The crowd on finals night"
 
   Scenario: A reader comments and an editor approves it

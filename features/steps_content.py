@@ -11,7 +11,7 @@ from pathlib import Path
 from selenium.webdriver.common.by import By
 
 from blog.models import Comment, Image
-from features.steps import fetch, x_cache
+from features.steps import fetch
 from lettuce import step, world
 from lettuce.webdriver import field_named, wait_for
 from tests.factories import photo_bytes
@@ -50,9 +50,9 @@ def photo_loaded(step, alt):
 def cached_copy_shows(step, path, verb, text):
     """What every reader gets: the page from the cache (warmed if need be), read by urllib."""
     fetched = fetch(path)
-    if x_cache(fetched) != "HIT":
+    if fetched.x_cache != "HIT":
         fetched = fetch(path)
-    assert x_cache(fetched) == "HIT", f"{path} is not served from the cache: {fetched.describe()}"
+    assert fetched.x_cache == "HIT", f"{path} is not served from the cache: {fetched.describe()}"
     shown = text in fetched.text
     assert shown == (verb == "shows"), f'{path} from the cache {"lacks" if verb == "shows" else "shows"} "{text}"'
 

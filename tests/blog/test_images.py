@@ -172,3 +172,25 @@ class TestCoverEverywhere:
         make_post("Plain", slug="plain")
         assert "og:image" not in client.get("/posts/plain/").content.decode()
         assert client.get("/api/v1/post/").json()["objects"][0]["photo"] is None
+
+
+class TestAdmin:
+    def test_upload_through_the_admin_and_insert_buttons_on_the_post_form(self, client, media, django_user_model):
+        from tests.factories import make_post
+
+        client.force_login(django_user_model.objects.create_superuser("ed", "e@x.io", "pw-unused"))
+        answer = client.post("/admin/blog/image/add/", {
+            "file": upload(photo_bytes(900, 600)), "alt_text": "Arcade", "caption": "", "credit": ""})
+        assert answer.status_code == 302
+        image = Image.objects.get()
+        assert image.uploaded_by.username == "ed" and image.renditions
+        post = make_post("Story")
+        form = client.get(f"/admin/blog/post/{post.pk}/change/").content.decode()
+        assert 'class="button blog-insert"' in form and image.file.url in form and "blog/js/admin.js" in form
+
+    def test_a_bad_upload_is_a_form_error_and_stores_nothing(self, client, media, django_user_model):
+        client.force_login(django_user_model.objects.create_superuser("ed", "e@x.io", "pw-unused"))
+        answer = client.post("/admin/blog/image/add/", {"file": upload(b"GIF89a not really"), "alt_text": "x"})
+        assert answer.status_code == 200
+        assert "not an image Pillow can read" in answer.content.decode() or "damaged" in answer.content.decode()
+        assert not Image.objects.exists() and stored_files(media) == []
