@@ -282,11 +282,13 @@ class Varnish:
         wait_for_port(self.port, self.process, timeout=30)
         return self
 
-    def ban(self, url_regex: str) -> int:
-        """``ban req.url ~ url_regex`` through the VCL's BAN method; the status."""
+    def ban(self, url_regex: str) -> None:
+        """``ban req.url ~ url_regex`` through the VCL's BAN method."""
         from tests.http import fetch
 
-        return fetch(self.base_url, "/", method="BAN", headers={"X-Ban-Url": url_regex}).status
+        answer = fetch(self.base_url, "/", method="BAN", headers={"X-Ban-Url": url_regex})
+        if answer.status != 200:
+            raise RuntimeError(f"Varnish refused the ban {url_regex!r}: {answer.status} {answer.text[:200]}")
 
     def stop(self) -> None:
         stop_process(self.process)

@@ -22,8 +22,10 @@ sub vcl_recv {
         if (client.ip !~ purgers) {
             return (synth(405, "Not allowed"));
         }
-        ban("req.url ~ " + req.http.X-Ban-Url);
-        return (synth(200, "Banned"));
+        if (std.ban("req.url ~ " + req.http.X-Ban-Url)) {
+            return (synth(200, "Banned"));
+        }
+        return (synth(400, std.ban_error()));
     }
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
