@@ -24,8 +24,8 @@ from pathlib import Path
 from django.utils import timezone
 
 from bench.content import site_pages
-from bench.measure import WrkResult, process_tree, run_wrk
-from bench.servers import Front, Varnish
+from bench.measure import WrkResult, process_tree, run_wrk, wait_idle
+from bench.servers import AppServer, Front, Varnish
 from bench.workload import SHARE, wrk_script, write_sequence, zipf_ranks, zipf_sequence
 from blog.models import Post
 from tests.http import fetch
@@ -174,14 +174,17 @@ def fresh_share(base_url: str, uris: list[str], title: str) -> int:
 
 
 def run_day(label: str, base_url: str, pids: Callable[[], set[int]], sequence_file: Path, pages: list[str],
-            varnish: Varnish, app_log: Path, seconds: int) -> DayResult:
+            varnish: Varnish, app: AppServer, seconds: int) -> DayResult:
+    app_log = app.log
     reader_pages = set(pages)
     offset = app_log.stat().st_size
     publisher = Publisher(varnish)
     publisher.start()
     result = run_wrk(base_url, pids(), seconds, script=wrk_script(sequence_file), wait=False)
     publisher.stop()
-    time.sleep(0.5)  # gunicorn writes its access line after the response
+    # Renders wrk did not wait for still finish (and write their access line): count them too.
+    wait_idle(process_tree(app.process.pid), timeout=20)
+    time.sleep(0.5)
     counted = app_requests(app_log, offset, reader_pages)
     checked = random.Random(3).sample(sorted(reader_pages), min(40, len(reader_pages)))
     last = publisher.published[-1].title if publisher.published else ""
@@ -199,7 +202,7 @@ class Day:
     seconds: int
 
 
-def run(front: Front, varnish: Varnish, app_log: Path, work_dir: Path, seconds: int,
+def run(front: Front, varnish: Varnish, app: AppServer, work_dir: Path, seconds: int,
         step: Callable[[str], None]) -> Day:
     rng = random.Random(9)
     old = rename_some()
@@ -219,5 +222,5 @@ def run(front: Front, varnish: Varnish, app_log: Path, work_dir: Path, seconds: 
         step(f"day: warming {len(readers)} reader pages through {name}")
         warm(base_url, readers, twice=base_url == front.base_url)
         step(f"day: {name}, {seconds} s, a publish every {PUBLISH_EVERY:.0f} s")
-        results.append(run_day(name, base_url, pids, sequence_file, pages, varnish, app_log, seconds))
+        results.append(run_day(name, base_url, pids, sequence_file, pages, varnish, app, seconds))
     return Day(results, mix, len(set(probe_uris)), share_uri, seconds)

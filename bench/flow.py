@@ -8,6 +8,7 @@ import platform
 import shutil
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,32 +177,52 @@ def run(ports: Ports, env: dict[str, str], run_dir: Path, running: contextlib.Ex
     static.stop()
     shutil.rmtree(static.run_dir, True)
 
-    day = None
+    day, notes = None, []
     if day_seconds:
-        day = day_scenario.run(front, varnish, site.app.log, run_dir, day_seconds, step)
+        with _reported("the day scenario", notes, step):
+            day = day_scenario.run(front, varnish, site.app, run_dir, day_seconds, step)
     varnish.stop()
 
     grow_seconds = 0.0
-    if large:
-        step(f"growing the site to {LARGE_POSTS:,} posts (bulk_create, one purge_all)")
-        began = time.perf_counter()
-        grow_site(LARGE_POSTS)
-        pages = site_pages()
-        grow_seconds = time.perf_counter() - began
-        step(f"{len(pages):,} pages; gunicorn again, with the sidebar's two site-wide queries memoized for the warm-up")
-        site.app.stop()
-        site.app = start(running, AppServer(ports.app, run_dir / "app-large.log", wsgi="bench.memo_wsgi:application",
-                                                 workers=4))
-        # Varnish fills from our Nginx (the bytes Django rendered and memcached holds): 400 ms a
-        # render at this size would make its warm-up alone longer than the whole benchmark.
-        large_varnish = start(running, Varnish(f"127.0.0.1:{site.fronts[-1].port}", run_dir))
-        static = start(running, StaticNginx())
-        sizes.append(run_size(f"{LARGE_POSTS:,} posts", LARGE_POSTS, pages, site.fronts, large_varnish, static,
-                              [site.memcached.address], site.memcached_pids, run_dir, rounds, seconds, tier_budget(),
-                              tier_ttl(), LARGE_SEQUENCE, LARGE_WARM_SECONDS, step))
-        shutil.rmtree(static.run_dir, True)
+    with _reported(f"the {LARGE_POSTS:,}-post site", notes, step):
+        if large:
+            grow_seconds = _large(site, ports, run_dir, running, rounds, seconds, sizes, step)
     return Results(versions(), [f.label for f in site.fronts], site.same_config, stampedes, save, stored,
-                   warm_output, warm_seconds, sizes, day, rounds, seconds, grow_seconds=grow_seconds)
+                   warm_output, warm_seconds, sizes, day, rounds, seconds, grow_seconds=grow_seconds, notes=notes)
+
+
+@contextlib.contextmanager
+def _reported(what: str, notes: list[str], step: Callable[[str], None]):
+    """A step that fails is reported in RESULTS.md; what was measured before it is kept."""
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 - written down, the run goes on
+        traceback.print_exc()
+        step(f"{what} failed: {error!r}")
+        notes.append(f"**{what[0].upper()}{what[1:]} failed** ({error!r}); its figures are missing.")
+
+
+def _large(site: Site, ports: Ports, run_dir: Path, running: contextlib.ExitStack, rounds: int, seconds: int,
+           sizes: list[SizeResult], step: Callable[[str], None]) -> float:
+    """Grow the site, restart gunicorn for its warm-up, and measure the Zipf readers again."""
+    step(f"growing the site to {LARGE_POSTS:,} posts (bulk_create, one purge_all)")
+    began = time.perf_counter()
+    grow_site(LARGE_POSTS)
+    pages = site_pages()
+    grow_seconds = time.perf_counter() - began
+    step(f"{len(pages):,} pages; gunicorn again, with the sidebar's two site-wide queries memoized for the warm-up")
+    site.app.stop()
+    site.app = start(running, AppServer(ports.app, run_dir / "app-large.log", wsgi="bench.memo_wsgi:application",
+                                        workers=4))
+    # Varnish fills from our Nginx (the bytes Django rendered and memcached holds): 400 ms a
+    # render at this size would make its warm-up alone longer than the whole benchmark.
+    large_varnish = start(running, Varnish(f"127.0.0.1:{site.fronts[-1].port}", run_dir))
+    static = start(running, StaticNginx())
+    sizes.append(run_size(f"{LARGE_POSTS:,} posts", LARGE_POSTS, pages, site.fronts, large_varnish, static,
+                          [site.memcached.address], site.memcached_pids, run_dir, rounds, seconds, tier_budget(),
+                          tier_ttl(), LARGE_SEQUENCE, LARGE_WARM_SECONDS, step))
+    shutil.rmtree(static.run_dir, True)
+    return grow_seconds
 
 
 def settings_lines() -> dict[str, str]:
