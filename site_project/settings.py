@@ -42,7 +42,12 @@ DATABASES = {"default": read_database("DATABASE_URL", default=f"sqlite:///{VAR_D
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several gunicorn workers write to one SQLite file: wait for the lock, don't fail, and
     # take it when a transaction starts (a deferred one that must upgrade fails at once).
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # WAL: readers never wait for a writer. Without it a long write (an import's cluster)
+    # that outgrows SQLite's page cache locks the file exclusively and readers - the site's
+    # pages - fail with "database is locked" after the timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL",
+    })
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -324,7 +324,7 @@ def held_write_lock(monkeypatch):
     monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 0.3)
     other = sqlite3.connect(connection.settings_dict["NAME"], check_same_thread=False,
                             isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
+    other.execute("BEGIN EXCLUSIVE")  # the strongest lock a writer takes
     other.execute("INSERT INTO blog_tag (name, slug) VALUES ('held', 'held')")
 
     timers: list[threading.Timer] = []
@@ -362,3 +362,16 @@ class TestWaitsForTheWriteLock:
         with pytest.raises(CommandError, match=r"stayed locked by other writers for 1 s; nothing was imported"):
             run(FIXTURES / "wxr-1.2.xml")
         assert not Post.objects.exists() and not User.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_exclusive_writer_never_fails_the_imports_reads(purges, held_write_lock):
+    """Another writer's big transaction (EXCLUSIVE, as a cache spill makes it) blocks no reader."""
+    other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+    try:
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        other.close()
+    held_write_lock(1.5)
+    report = import_export(str(FIXTURES / "wxr-1.2.xml"))
+    assert report.created == 5 and report.wait_seconds >= 1.0
