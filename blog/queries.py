@@ -26,10 +26,13 @@ def public_posts() -> PostQuerySet:
     ``comment_count`` is the approved comments a card counts (approving one purges the
     pages showing the post: ``blog.comments.comment_tags``).
     """
+    return _card_fields(Post.objects.public())
+
+
+def _card_fields(posts: PostQuerySet) -> PostQuerySet:
     approved = (Comment.objects.filter(post=OuterRef("pk"), status=Comment.Status.APPROVED)
                 .order_by().values("post").annotate(n=Count("pk")).values("n"))
-    return (Post.objects.public().select_related("author", "category", "cover")
-            .annotate(comment_count=Coalesce(Subquery(approved), 0)))
+    return posts.select_related("author", "category", "cover").annotate(comment_count=Coalesce(Subquery(approved), 0))
 
 
 # How many items each shared list shows: the sidebar and the fingerprint that decides
@@ -67,6 +70,17 @@ def sitemap_posts() -> PostQuerySet:
     depends_on(surrogates.ALL_POSTS, surrogates.POSTS_MODIFIED)  # membership and lastmod
     # Ordered by pk so the sitemap's own pagination (?p=) never shifts between requests.
     return Post.objects.public().only("slug", "updated_at").order_by("pk")
+
+
+def public_posts_among(ids: list[int]) -> dict[int, Post]:
+    """Return those of ``ids`` that are public, by id, with what a card shows (search results).
+
+    Fetched by id and checked with ``Post.is_public``: with ``public()``'s filters in the
+    query, SQLite walks the (status, published_at) index over every published post
+    instead of looking ten ids up.
+    """
+    found = _card_fields(Post.objects.filter(pk__in=ids))
+    return {post.pk: post for post in found if post.is_public}
 
 
 def public_post(slug: str) -> Post | None:

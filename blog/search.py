@@ -33,6 +33,12 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # Highlight markers no text contains (Unicode private use): escaped text, then <mark>.
 START, STOP = "\ue000", "\ue001"
 SNIPPET_WORDS = 28
+# A query matching more posts than this is ranked among its newest RANKED matches (by
+# id: the order posts were added), the older ones following newest first: ranking every
+# match of a word most posts hold would cost more than the page is worth.
+RANKED = 2000
+# bm25 weights per column: title, excerpt, body, tags, category (and the unindexed date).
+_BM25 = f"bm25({TABLE}, 10.0, 3.0, 1.0, 5.0, 4.0, 0.0)"
 CHUNK = 500
 
 
@@ -192,28 +198,49 @@ def search(words: list[str], offset: int, limit: int) -> Results:
 def _fts5_query(words: list[str]) -> str:
     # Each word quoted (so no FTS5 syntax), the last also as a prefix: "fin" finds "final".
     quoted = [f'"{word}"' for word in words]
-    quoted[-1] = f"({quoted[-1]} OR {quoted[-1]}*)"
+    quoted[-1] = f"{quoted[-1]}*"  # the prefix is stemmed too, and matches the word itself
     return " AND ".join(quoted)
 
 
 def _search_sqlite(words: list[str], offset: int, limit: int, now) -> Results:
-    match, moment = _fts5_query(words), _utc_text(now)
+    match = _fts5_query(words)
+    # Everything from the index alone (no join, no stored column read per match): the
+    # index holds public and scheduled posts, and the few scheduled ones are left out by id.
+    hidden = _scheduled_ids(now)
+    where = f"{TABLE} MATCH %s" + (f" AND rowid NOT IN ({','.join(map(str, hidden))})" if hidden else "")
+    columns = (f"rowid, highlight({TABLE}, 0, %s, %s), snippet({TABLE}, 2, %s, %s, '…', {SNIPPET_WORDS}), "
+               f"highlight({TABLE}, 1, %s, %s)")
+    marks = [START, STOP] * 3
     with connection.cursor() as cursor:
-        # Everything from the index alone: no join per match (the date is a column of it).
-        cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE {TABLE} MATCH %s AND published_at <= %s",
-                       [match, moment])
+        cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE {where}", [match])
         total = cursor.fetchone()[0]
         if not total or offset >= total:
             return Results(total, [])
-        cursor.execute(
-            f"""SELECT rowid, highlight({TABLE}, 0, %s, %s),
-                       snippet({TABLE}, 2, %s, %s, '…', {SNIPPET_WORDS}),
-                       highlight({TABLE}, 1, %s, %s)
-                FROM {TABLE} WHERE {TABLE} MATCH %s AND published_at <= %s
-                ORDER BY rank LIMIT %s OFFSET %s""",
-            [START, STOP, START, STOP, START, STOP, match, moment, limit, offset])
-        rows = cursor.fetchall()
+        cutoff = None
+        if total > RANKED:
+            cursor.execute(f"SELECT rowid FROM {TABLE} WHERE {where} ORDER BY rowid DESC LIMIT 1 OFFSET %s",
+                           [match, RANKED - 1])
+            cutoff = cursor.fetchone()[0]
+        rows = []
+        if cutoff is None or offset < RANKED:
+            window = limit if cutoff is None else min(limit, RANKED - offset)
+            newest = " AND rowid >= %s" if cutoff is not None else ""
+            # bm25() by name, not "rank": FTS5 then ranks only the rows the rowid bound keeps.
+            cursor.execute(f"SELECT {columns} FROM {TABLE} WHERE {where}{newest} ORDER BY {_BM25} LIMIT %s OFFSET %s",
+                           [*marks, match, *([cutoff] if cutoff is not None else []), window, offset])
+            rows += cursor.fetchall()
+        if cutoff is not None and offset + limit > RANKED:
+            cursor.execute(f"SELECT {columns} FROM {TABLE} WHERE {where} AND rowid < %s "
+                           "ORDER BY rowid DESC LIMIT %s OFFSET %s",
+                           [*marks, match, cutoff, limit - len(rows), max(0, offset - RANKED)])
+            rows += cursor.fetchall()
     return Results(total, [Hit(pk, marked(title), marked(_best(body, excerpt))) for pk, title, body, excerpt in rows])
+
+
+def _scheduled_ids(now) -> list[int]:
+    from blog.models import Post
+
+    return list(Post.objects.scheduled().filter(published_at__gt=now).order_by().values_list("pk", flat=True))
 
 
 def _tsquery(words: list[str]) -> str:

@@ -187,23 +187,31 @@ def archive(request: HttpRequest, year: int, month: int) -> HttpResponse:
 
 
 class _SearchResults:
-    """What the paginator slices: runs the ranked query for the slice it is asked for."""
+    """What the paginator slices: one ranked query for the page asked for, run once."""
 
-    def __init__(self, words: list[str]) -> None:
+    def __init__(self, words: list[str], page_number: str) -> None:
         self.words = words
-        self._total: int | None = None
+        number = int(page_number) if _PAGE_NUMBER.fullmatch(page_number) else 1
+        self.window = ((number - 1) * POSTS_PER_PAGE, number * POSTS_PER_PAGE)
+        self._found: search_index.Results | None = None
+
+    def _results(self) -> search_index.Results:
+        if self._found is None:
+            start, stop = self.window
+            self._found = search_index.search(self.words, start, stop - start)
+        return self._found
 
     def count(self) -> int:
-        if self._total is None:
-            self._total = search_index.search(self.words, 0, 0).total
-        return self._total
+        return self._results().total
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, window: slice) -> list:
-        found = search_index.search(self.words, window.start or 0, (window.stop or 0) - (window.start or 0))
-        posts = queries.public_posts().in_bulk([hit.post_id for hit in found.hits])
+        found = self._results()
+        if (window.start or 0, window.stop) != self.window:  # a page other than the one expected
+            found = search_index.search(self.words, window.start or 0, (window.stop or 0) - (window.start or 0))
+        posts = queries.public_posts_among([hit.post_id for hit in found.hits])
         shown = []
         for hit in found.hits:
             if hit.post_id in posts:  # published a moment ago, gone a moment later: skip
@@ -222,7 +230,8 @@ def search(request: HttpRequest) -> HttpResponse:
     context = {"query": raw, "problem": None, "page": None}
     if "q" in request.GET:
         try:
-            context["page"] = paginate(request, _SearchResults(search_index.terms(raw)))
+            results = _SearchResults(search_index.terms(raw), request.GET.get("page", "1"))
+            context["page"] = paginate(request, results)
         except search_index.QueryProblem as problem:
             context["problem"] = str(problem)
     return render(request, "blog/search.html", context)

@@ -121,3 +121,16 @@ def test_engine_in_use():
 def test_password_protected_posts_are_never_found():
     make_post("Members only zelda", wordpress_protected=True)
     assert found("zelda") == []
+
+
+def test_many_matches_every_post_once_across_pages(monkeypatch):
+    """Past RANKED matches the newest are ranked and the rest follow: no post lost or repeated."""
+    monkeypatch.setattr(search, "RANKED", 3)
+    ids = {make_post(f"Retro story {n}", ago=timedelta(hours=n + 1)).pk for n in range(8)}
+    make_post("Retro scheduled", ago=-timedelta(days=1))
+    seen = []
+    for offset in range(0, 10, 2):
+        results = search.search(["retro"], offset, 2)
+        assert results.total == 8
+        seen += [hit.post_id for hit in results.hits]
+    assert sorted(seen) == sorted(ids)
