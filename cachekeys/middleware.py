@@ -180,6 +180,7 @@ class PageCacheMiddleware:
         if reason == "status" and missing_token and keepable(exchange, config.store_rules):
             response[KEEP_HEADER] = f"keep {missing_token}"  # Nginx keeps it itself (cachekeys.missing)
             response["X-Cache"] = "MISS"
+            metrics.count_render("MISS", time.monotonic() - began, None)
             return response, False
         if reason is None and ticket is not None:
             key = looked.nginx_key
