@@ -121,6 +121,9 @@ def main() -> None:
     if SEARCH.exists() and not args.no_search:
         step("search on 30,000 posts: bench/search.py (writes bench/SEARCH.md)")
         results.notes.append(search_benchmark())
+    elif SEARCH.exists():
+        results.notes.append("Search on 30,000 posts (bench/search.py) was not run this time (--no-search): "
+                             "its last figures are in [SEARCH.md](SEARCH.md).")
     results.total_seconds = time.monotonic() - began
     load_after = os.getloadavg()
     results.notes.append(f"The machine is shared: load average {load_before[0]:.1f} when the run began, "
