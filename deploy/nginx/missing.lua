@@ -41,7 +41,6 @@
             local body = page:sub(split + 2)
             ngx.status = 404
             ngx.header["Content-Length"] = #body
-            ngx.header["Vary"] = "Accept-Encoding"
             ngx.header["X-Cache"] = "HIT"
             ngx.print(body)  -- HEAD: Nginx sends the headers only
             ngx.exit(ngx.HTTP_OK)

@@ -83,7 +83,6 @@ def test_fragments_carry_their_headers_too(stack, site):
         assert not differences(miss, hit), f"{uri}: " + "; ".join(differences(miss, hit))
 
 
-@pytest.mark.xfail(strict=True, reason="a kept 404's hit sends Vary: Accept-Encoding twice (cachekeys.missing)")
 def test_a_missing_page_kept_as_a_hit_repeats_its_headers(stack, site):
     miss = fetch(stack.base_url, "/no-such-page-at-all/", host="site.test")
     again = fetch(stack.base_url, "/no-such-page-at-all/", host="site.test")
