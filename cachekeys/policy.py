@@ -16,6 +16,11 @@ from cachekeys.lookup import Lookup
 # every request carrying a session cookie to Django, so a cached page never meets one.
 HONOURED_VARY = frozenset({"accept-encoding", "cookie"})
 UNCACHEABLE_DIRECTIVES = frozenset({"private", "no-cache", "no-store"})
+# Redirects shared like pages when the view vouches for them (opted in: blog.redirects'
+# 301s to where an old address moved), never one any path gets (APPEND_SLASH's). Empty
+# until Nginx serves a stored value's own status and Location (cachekeys.value,
+# contract 1); then {301, 308}.
+VOUCHED_REDIRECTS: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ def refusal(exchange: Exchange, rules: Rules) -> str | None:
     e, looked = exchange, exchange.lookup
     if looked.method != "GET":
         return "method"  # HEAD bodies are empty; other methods change things
-    if e.status != 200:
+    if e.status != 200 and not (e.status in VOUCHED_REDIRECTS and e.opted_in):
         return "status"  # Nginx would serve any stored value as 200
     if e.streaming:
         return "streaming"

@@ -97,3 +97,11 @@ class TestRefusal:
         rules = dataclasses.replace(RULES, store_by_default=False)
         assert refusal(exchange(), rules) == "view did not opt in"
         assert refusal(exchange(opted_in=True), rules) is None
+
+
+class TestVouchedRedirects:
+    def test_a_redirect_is_stored_only_when_vouched_for_and_nginx_serves_its_status(self, monkeypatch):
+        monkeypatch.setattr("cachekeys.policy.VOUCHED_REDIRECTS", frozenset({301, 308}))
+        assert refusal(exchange(status=301, opted_in=True), RULES) is None
+        assert refusal(exchange(status=301), RULES) == "status"  # APPEND_SLASH's, any path's
+        assert refusal(exchange(status=302, opted_in=True), RULES) == "status"
