@@ -169,7 +169,8 @@ def report(rows: list[dict], posts: int, seeded: float, indexed: float, database
         if vendor == "sqlite" else connection.cursor().connection.info.server_version
     lines = [
         "# Search benchmark", "",
-        "Produced by `bench/search.py` (run it again to refresh this file; about a minute).", "",
+        "Produced by `bench/search.py` (run it again to refresh this file: seeding 30,000 posts takes "
+        "minutes, `--reuse` measures the same database again in about one).", "",
         "## Method", "",
         f"- Machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), Python "
         f"{platform.python_version()}, {vendor} {version}; 1-minute load average {load:.1f} at the end "
