@@ -252,30 +252,44 @@ def _tsquery(words: list[str]) -> str:
 
 def _search_postgresql(words: list[str], offset: int, limit: int, now) -> Results:
     query = _tsquery(words)
+    where = "s.document @@ q AND s.published_at <= %s"
+    source = f"FROM {TABLE} s, to_tsquery('english', %s) q WHERE {where}"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {TABLE} s, to_tsquery('english', %s) q "
-                       "WHERE s.document @@ q AND s.published_at <= %s", [query, now])
+        cursor.execute(f"SELECT count(*) {source}", [query, now])
         total = cursor.fetchone()[0]
         if not total or offset >= total:
             return Results(total, [])
+        cutoff = None
+        if total > RANKED:  # as on SQLite: rank the newest RANKED matches, the rest newest first
+            cursor.execute(f"SELECT s.post_id {source} ORDER BY s.post_id DESC OFFSET %s LIMIT 1",
+                           [query, now, RANKED - 1])
+            cutoff = cursor.fetchone()[0]
+        found: list[tuple] = []
+        if cutoff is None or offset < RANKED:
+            window = limit if cutoff is None else min(limit, RANKED - offset)
+            newest = " AND s.post_id >= %s" if cutoff is not None else ""
+            cursor.execute(f"SELECT s.post_id {source}{newest} ORDER BY ts_rank_cd(s.document, q) DESC, "
+                           "s.published_at DESC LIMIT %s OFFSET %s",
+                           [query, now, *([cutoff] if cutoff is not None else []), window, offset])
+            found += cursor.fetchall()
+        if cutoff is not None and offset + limit > RANKED:
+            cursor.execute(f"SELECT s.post_id {source} AND s.post_id < %s ORDER BY s.post_id DESC LIMIT %s OFFSET %s",
+                           [query, now, cutoff, limit - len(found), max(0, offset - RANKED)])
+            found += cursor.fetchall()
+        ids = [row[0] for row in found]
+        if not ids:
+            return Results(total, [])
+        # Headlines only for the page's posts: ts_headline re-parses each text.
         options = f"StartSel={START}, StopSel={STOP}"
         cursor.execute(
-            f"""WITH found AS (
-                    SELECT s.post_id, s.title, s.body, s.excerpt, q,
-                           ts_rank_cd(s.document, q) AS score, s.published_at
-                    FROM {TABLE} s, to_tsquery('english', %s) q
-                    WHERE s.document @@ q AND s.published_at <= %s
-                    ORDER BY score DESC, s.published_at DESC LIMIT %s OFFSET %s)
-                SELECT post_id,
-                       ts_headline('english', title, q, %s),
-                       ts_headline('english', body, q, %s),
-                       ts_headline('english', excerpt, q, %s)
-                FROM found ORDER BY score DESC, published_at DESC""",
-            [query, now, limit, offset, options + ", HighlightAll=true",
+            f"""SELECT s.post_id, ts_headline('english', s.title, q, %s),
+                       ts_headline('english', s.body, q, %s), ts_headline('english', s.excerpt, q, %s)
+                FROM {TABLE} s, to_tsquery('english', %s) q WHERE s.post_id = ANY(%s)""",
+            [options + ", HighlightAll=true",
              options + f", MaxWords={SNIPPET_WORDS}, MinWords=12, MaxFragments=1, FragmentDelimiter=…",
-             options + ", HighlightAll=true"])
-        rows = cursor.fetchall()
-    return Results(total, [Hit(pk, marked(title), marked(_best(body, excerpt))) for pk, title, body, excerpt in rows])
+             options + ", HighlightAll=true", query, ids])
+        lit = {pk: (title, body, excerpt) for pk, title, body, excerpt in cursor.fetchall()}
+    return Results(total, [Hit(pk, marked(lit[pk][0]), marked(_best(lit[pk][1], lit[pk][2]))) for pk in ids if pk in lit])
 
 
 def _best(body: str, excerpt: str) -> str:
