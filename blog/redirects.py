@@ -8,7 +8,8 @@ with that WordPress id.
 
 :class:`OldUrlMiddleware` asks only when the site answered 404, so a live page always
 wins over an old address that now names it. The 301 is marked for storing
-(``store_page``): Nginx then serves it from memcached like a page. It carries the tags
+(``store_page``): Nginx serves it from memcached like a page once the policy shares
+vouched redirects (``cachekeys.policy.VOUCHED_REDIRECTS``, with the stored value format). It carries the tags
 of its row and of its target (loaded while it renders), so a target that moves again or
 is unpublished purges it, and the next reader gets the new address, or a 404.
 """
