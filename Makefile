@@ -32,7 +32,7 @@ var/secret_key:
 
 run: setup var/secret_key
 	@install -d -m 0755 $(RUN_DIR)
-	SECRET_KEY=$$(cat var/secret_key) NGINX_PURGE_URLS=http://$(NGINX_LISTEN)/_cachekeys/purge \
+	SECRET_KEY=$$(cat var/secret_key) \
 	  PUBLIC_PORT=$${PUBLIC_PORT-$(lastword $(subst :, ,$(NGINX_LISTEN)))} \
 	  bash deploy/run-local.sh \
 	  "$(NGINX_LISTEN)" "$(APP_BIND)" "$(MEMCACHED_PORT)" "$(RUN_DIR)"

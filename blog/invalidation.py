@@ -38,6 +38,7 @@ from blog.surrogates import (
 from cachekeys.conf import get_config
 from cachekeys.dependencies import instance_tag, track
 from cachekeys.purge import PurgeReport, purge_tags
+from cachekeys.records import GONE
 from cachekeys.tracking import tracker
 
 # -- what a change reaches ---------------------------------------------------------------
@@ -93,12 +94,14 @@ class PostState:
 
 def post_tags(pk: int, old: PostState | None, new: PostState | None) -> set[str]:
     """Return the tags of the pages a post's change from ``old`` to ``new`` reaches."""
+    # Unpublished or deleted: no copy of a page that showed it may be served again.
+    gone = {GONE} if old is not None and old.public and not (new is not None and new.public) else set()
     if _scheduled_within_page_life(old, new):
         # Pages stored now could outlive its publication (later ones are capped to it,
         # EXPIRY_CAP): purge now every page it will join, as though it were public, and
         # the shared lists it will be in, which no fingerprint sees change yet.
         joining = [state for state in (old, new) if state is not None and (state.public or state is new)]
-        return _joined_or_left(pk, joining) | set(SHARED_LISTS)
+        return _joined_or_left(pk, joining) | set(SHARED_LISTS) | gone
     shown = [state for state in (old, new) if state is not None and state.public]
     if not shown or old == new:
         return set()  # never visible, or nothing visible changed
@@ -107,7 +110,7 @@ def post_tags(pk: int, old: PostState | None, new: PostState | None) -> set[str]
         return {post_page(pk), POSTS_MODIFIED}  # only the body: the post's own page
     if old and new and old.membership() == new.membership():
         return {instance_tag(Post, pk), POSTS_MODIFIED}  # where it shows, not which lists
-    return _joined_or_left(pk, shown)
+    return _joined_or_left(pk, shown) | gone
 
 
 def _joined_or_left(pk: int, states: list[PostState]) -> set[str]:

@@ -63,16 +63,11 @@ def _check_together(config) -> list:
     if config.timeout > 60 * 60 * 24 * 30:
         errors.append(Warning("CACHEKEYS['TIMEOUT'] is over 30 days; memcached caps it there.",
                               id="cachekeys.W001"))
-    # E020-E029: the first tier in Nginx and its purges (cachekeys.tier).
+    # E020-E029: the first tier in Nginx and its purge log (cachekeys.deletes).
     ttl = config.nginx_first_tier_ttl
     if config.nginx_first_tier and ttl > 5:
         errors.append(Warning(f"CACHEKEYS['NGINX_FIRST_TIER_TTL'] is {ttl} s: a page may outlive its "
                               "memcached expiry by that much (a scheduled post shows up that late).",
-                              hint="A second is enough for a first tier to absorb the load.",
+                              hint="A few seconds are enough for a first tier to absorb the load.",
                               id="cachekeys.W020"))
-    if config.nginx_first_tier and not config.nginx_purge_urls:
-        errors.append(Error("CACHEKEYS['NGINX_FIRST_TIER'] is on but NGINX_PURGE_URLS lists no Nginx: "
-                            "every save would wait out the first tier's TTL.",
-                            hint="List each Nginx's purge location, e.g. http://10.0.0.5/_cachekeys/purge.",
-                            id="cachekeys.E020"))
     return errors

@@ -41,6 +41,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from cachekeys import value
 from cachekeys.lookup import Lookup
 from cachekeys.pool import MemcachedPool, NodeUnavailable
 
@@ -94,6 +95,8 @@ class Outcome:
     """What a request does after :meth:`Coalescer.claim_or_wait`."""
 
     body: bytes | None = None  # the stored page, uncompressed, when it may be served
+    headers: tuple[tuple[str, str], ...] = ()  # the headers stored with it (a hit's)
+    status: int = 200
     holding: bool = False  # this request holds the claim: it must settle it
     # False when the page's node just failed and would be asked again (the only node of
     # a pool stays in rotation, as in Nginx): storing would wait out a second timeout.
@@ -155,14 +158,18 @@ def poll_delays(first: float = POLL_FIRST, most: float = POLL_MAX) -> Iterator[f
         delay = min(delay * 2, most)
 
 
-def uncompressed(value: bytes | None) -> bytes | None:
-    """Return the page a stored (gzip) value holds, or ``None`` if it holds none."""
-    if value is None:
-        return None
+def unpacked(stored: bytes | None) -> tuple[bytes | None, value.Value | None]:
+    """Return the page body a stored value holds, uncompressed, and the value itself.
+
+    ``(None, None)`` if it holds no page of ours (the claim cannot vouch for it).
+    """
+    page = value.unpack(stored)
+    if page is None:
+        return None, None
     try:
-        return gzip.decompress(value)
+        return gzip.decompress(page.body), page
     except (OSError, EOFError, zlib.error):
-        return None  # not ours; the claim cannot vouch for it
+        return None, None
 
 
 class Coalescer:
@@ -194,11 +201,11 @@ class Coalescer:
                 found = self._on_node(key, "gets_many", [key, claim_key(key)])
                 page, _ = found.get(key, (None, None))
                 raw, token = found.get(claim_key(key), (None, None))
-                claim, body = decode(raw), uncompressed(page)
+                claim, (body, stored) = decode(raw), unpacked(page)
                 waited_out = self.clock() >= deadline
                 step = next_step(claim, body, sequence, waited_out)
                 if step is Step.SERVE:
-                    return Outcome(body=body)
+                    return Outcome(body=body, headers=stored.headers, status=stored.status)
                 if step is Step.RENDER:
                     return Outcome()
                 if step is Step.TAKE and self._take(key, sequence, raw, token):

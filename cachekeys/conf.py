@@ -35,9 +35,23 @@ class _Derived:
 
     @functools.cached_property
     def key_rules(self) -> KeyRules:
-        return KeyRules(key_prefix=self.key_prefix, tracking=TrackingParams(self.tracking_params),
-                        content_types=tuple(self.content_types),
-                        default_content_type=self.default_content_type)
+        return KeyRules(key_prefix=self.key_prefix, tracking=TrackingParams(self.tracking_params))
+
+    @property
+    def purge_window(self) -> float:
+        """How young a front's last complete purge-log poll must be for it to use its tier.
+
+        Two polls and a margin: a front that polls on time always has one that young.
+        """
+        return 2 * self.nginx_purge_poll_seconds + 0.05
+
+    @property
+    def purge_wait(self) -> float:
+        """How long a save waits after writing its purge record (cachekeys.deletes).
+
+        The window plus a margin for Nginx's cached clock, which may lag by a loop turn.
+        """
+        return self.purge_window + 0.05
 
     @functools.cached_property
     def store_rules(self) -> Rules:
@@ -56,6 +70,7 @@ def read_config(user: Any) -> tuple[Config, list]:
     values, problems = read(user)
     values["query_params"] = frozenset(values["query_params"])
     values["claim_seconds"] = math.ceil(values["claim_seconds"])
+    values["grace_seconds"] = math.ceil(values["grace_seconds"])
     values["nginx_template_dir"] = Path(values["nginx_template_dir"]
                                         or Path(settings.BASE_DIR) / "deploy" / "nginx")
     return Config(**values), problems

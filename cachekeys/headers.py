@@ -1,7 +1,8 @@
-"""The headers a hit repeats that Django's own middleware adds to a page on a miss.
+"""The headers Django's own middleware, above ours, adds to a page on a miss.
 
-Nginx adds them to every hit (the template is rendered from :func:`security_headers`), and
-a coalesced answer, which the middleware below ours never sees, gets them here too.
+``PageCacheMiddleware`` sees the response before ``SecurityMiddleware`` (which sits
+above it) adds its headers; the stored value carries them anyway
+(``cachekeys.store.pack_response``), so a hit repeats them as a miss has them.
 """
 from __future__ import annotations
 

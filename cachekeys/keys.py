@@ -140,15 +140,3 @@ def query_is_allowed(request_uri: str, allowed: frozenset[str] | set[str]) -> bo
     """Return whether every parameter in ``request_uri``'s query string is allow-listed."""
     _, _, query = request_uri.partition("?")
     return all(name in allowed for name in query_names(query))
-
-
-def content_type_for(request_uri: str, rules: list[tuple[str, str]], default: str) -> str:
-    """Return the Content-Type Nginx gives a hit on ``request_uri``.
-
-    Rules are ``(regex, content type)`` pairs tried in order over the raw URI, as the
-    rendered Nginx ``map $request_uri`` tries its regex entries.
-    """
-    for pattern, content_type in rules:
-        if re.search(pattern, request_uri):
-            return content_type
-    return default

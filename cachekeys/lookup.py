@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cachekeys.keys import NO_TRACKING, TrackingParams, content_type_for, key_uri, normalize_host, page_key
+from cachekeys.keys import NO_TRACKING, TrackingParams, key_uri, normalize_host, page_key
 
 
 @dataclass(frozen=True)
 class KeyRules:
-    """The settings the key and a hit's Content-Type depend on (from ``cachekeys.conf``)."""
+    """The settings the key depends on (from ``cachekeys.conf``)."""
 
     key_prefix: str = ""
     tracking: TrackingParams = NO_TRACKING
-    content_types: tuple[tuple[str, str], ...] = ()
-    default_content_type: str = "text/html; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,6 @@ class Lookup:
     nginx_key: str | None  # the key Nginx looked up (X-Cache-Key)
     key_uri: str | None  # request_uri minus tracking parameters: what the key hashes
     agrees: bool  # Nginx's key is the one Django computes: storing there serves readers
-    content_type: str  # what Nginx labels a hit on this URI
 
     @property
     def looked_up(self) -> bool:
@@ -45,6 +42,5 @@ def lookup(method: str, host: str, request_uri: str | None, nginx_key: str | Non
     uri = key_uri(request_uri, rules.tracking) if request_uri is not None else None
     agrees = bool(nginx_key) and uri is not None and bool(host) and (
         page_key(host, uri, rules.key_prefix) == nginx_key)
-    content_type = content_type_for(request_uri or "", list(rules.content_types), rules.default_content_type)
     return Lookup(method=method, host=host, request_uri=request_uri, nginx_key=nginx_key or None,
-                  key_uri=uri, agrees=agrees, content_type=content_type)
+                  key_uri=uri, agrees=agrees)

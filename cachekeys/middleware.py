@@ -23,11 +23,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 
 from cachekeys import metrics
 from cachekeys.canonical import ReadQuery, canonical_uri, declaring, with_tracking
-from cachekeys.coalesce import Coalescer, coalescible
+from cachekeys.coalesce import Coalescer, Outcome, coalescible
 from cachekeys.conf import Config, get_config
 from cachekeys.decorators import STORE_ATTRIBUTE
 from cachekeys.dependencies import collecting
-from cachekeys.headers import security_headers
 from cachekeys.keys import TrackingParams, without_tracking
 from cachekeys.lookup import Lookup, lookup
 from cachekeys.missing import KEEP_HEADER, keepable, token_for
@@ -102,20 +101,18 @@ def exchange_from(request: HttpRequest, looked: Lookup, response: HttpResponseBa
         opted_in=choice is True,
         status=response.status_code,
         streaming=response.streaming,
-        content_type=response.get("Content-Type", ""),
+        headers=tuple(response.headers.items()),
         sets_cookie=bool(response.cookies),
         cache_control=response.get("Cache-Control", ""),
         vary=response.get("Vary", ""),
     )
 
 
-def coalesced_response(looked: Lookup, body: bytes) -> HttpResponse:
-    """Answer with a page another request stored, labelled as a hit on it would be."""
-    response = HttpResponse(body, content_type=looked.content_type)
-    # The middleware below this one never sees this answer; Nginx adds the same headers
-    # to a hit, computed by the same function.
-    for name, value in security_headers():
-        response.headers.setdefault(name, value)
+def coalesced_response(outcome: Outcome) -> HttpResponse:
+    """Answer with a page another request stored, with the status and headers a hit repeats."""
+    response = HttpResponse(outcome.body, status=outcome.status)
+    for name, header in outcome.headers:
+        response[name] = header
     response["X-Cache"] = "COALESCED"
     return response
 
@@ -140,7 +137,7 @@ class PageCacheMiddleware:
         outcome = coalescer.claim_or_wait(key, ticket.sequence)
         if outcome.body is not None:
             metrics.count_coalesced(time.monotonic() - began)
-            return coalesced_response(looked, outcome.body)  # rendered meanwhile
+            return coalesced_response(outcome)  # rendered meanwhile
         if not outcome.holding:
             # memcached down (then store only if another node stands in), or waited enough.
             metrics.COALESCE.labels("rendered").inc()
@@ -185,7 +182,7 @@ class PageCacheMiddleware:
         if reason is None and ticket is not None:
             key = looked.nginx_key
             ttl = min(expiry(config.timeout, config.jitter), config.expiry_cap() or config.timeout)
-            reason = store_guarded(ticket, key, looked.host, looked.key_uri, response.content,
+            reason = store_guarded(ticket, key, looked.host, looked.key_uri, response,
                                    tags | {page_tag(key)}, ttl, config)
         response["X-Cache"] = "MISS" if reason is None else "BYPASS"
         if reason is not None:

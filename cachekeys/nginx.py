@@ -1,28 +1,34 @@
 """Render the Nginx config from the same settings Django stores pages with.
 
 The templates live in ``deploy/nginx/`` (``CACHEKEYS["NGINX_TEMPLATE_DIR"]``). What Nginx
-and Django must agree on (key expression and prefix, query allow-list, Content-Types,
-session cookie, bypassed paths, security headers, memcached nodes, the first tier and who
-may purge it) all comes from here.
+and Django must agree on (key expression and prefix, query allow-list, session cookie,
+bypassed paths, memcached nodes, the first tier and its purge log, the grace copies' keys,
+the page shown while Django is down) all comes from here.
 """
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.template import Context, Engine
+from django.template import Context, Engine, TemplateDoesNotExist
+from django.template.loader import render_to_string
 
 from cachekeys.conf import Config, get_config
-from cachekeys.headers import security_headers
+from cachekeys.deletes import GRACE_PREFIX, log_keys
 from cachekeys.missing import token_key
 from cachekeys.keys import NGINX_KEY_EXPRESSION, TrackingParams
 
 MODULE_DIRS = (Path("/usr/share/nginx/modules"), Path("/usr/lib/nginx/modules"))
 MIME_TYPES = Path("/etc/nginx/mime.types")
+# The first tier's default budget per Nginx worker (NGINX_FIRST_TIER_MB says otherwise).
+MB_PER_WORKER = 32
+# Seconds a reader of the 503 page is asked to wait (Retry-After).
+RETRY_AFTER = 30
 
 
 @dataclass
@@ -65,9 +71,43 @@ def lua_string(value: str) -> str:
     return json.dumps(value)
 
 
+def lua_long_string(text: str) -> str:
+    """``text`` as a Lua long bracket string whose level no line of it closes."""
+    level = 0
+    while f"]{'=' * level}]" in text:
+        level += 1
+    return f"[{'=' * level}[\n{text}]{'=' * level}]"
+
+
+def tier_megabytes(config: Config, workers: str) -> int:
+    """The first tier's budget: NGINX_FIRST_TIER_MB, else MB_PER_WORKER per Nginx worker.
+
+    ``workers`` is what ``worker_processes`` says; ``auto`` (Nginx's default on Debian
+    too) is one per CPU, as Nginx counts them.
+    """
+    if config.nginx_first_tier_mb:
+        return max(1, int(config.nginx_first_tier_mb))
+    count = int(workers) if str(workers).isdigit() else (os.cpu_count() or 1)
+    return MB_PER_WORKER * max(1, count)
+
+
+def unavailable_page() -> str:
+    """The site's own page for "no app server answers" (503), rendered once, here.
+
+    The template ``UNAVAILABLE_TEMPLATE`` names (a site's own, branded); a plain one when
+    it does not exist. It is rendered without a request or the database: Django is down
+    when it is shown.
+    """
+    try:
+        return render_to_string(get_config().unavailable_template)
+    except TemplateDoesNotExist:
+        return render_to_string("cachekeys/503.html")
+
+
 def context(options: NginxOptions, config: Config) -> dict:
     names, reject_unknown = server_names(list(settings.ALLOWED_HOSTS))
     tracking = TrackingParams(config.tracking_params)
+    counter, epoch, record = log_keys(config.key_prefix)
     return {
         "listen": options.listen,
         "app": options.app,
@@ -79,8 +119,6 @@ def context(options: NginxOptions, config: Config) -> dict:
         "tracking_exact": sorted(tracking.exact),
         "tracking_prefixes": list(tracking.prefixes),
         "session_cookie": settings.SESSION_COOKIE_NAME,
-        "content_types": config.content_types,
-        "default_content_type": config.default_content_type,
         "bypass_prefixes": config.bypass_prefixes,
         "static_url": settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/",
         "static_root": str(settings.STATIC_ROOT).rstrip("/"),
@@ -88,14 +126,22 @@ def context(options: NginxOptions, config: Config) -> dict:
         "media_url": getattr(settings, "MEDIA_URL", "") if str(getattr(settings, "MEDIA_URL", "")).startswith("/") else "",
         "media_root": str(getattr(settings, "MEDIA_ROOT", "")).rstrip("/"),
         "upload_max_mb": getattr(settings, "UPLOAD_MAX_MB", 20),
-        "security_headers": security_headers(),
         "memcached_timeout_ms": config.nginx_memcached_timeout_ms,
         "memcached_buffer": config.nginx_memcached_buffer,
         "gzip_flag": config.gzip_flag,
         "first_tier": config.nginx_first_tier,
+        "first_tier_lua": "true" if config.nginx_first_tier else "false",
         "first_tier_ttl": float(config.nginx_first_tier_ttl),
-        "first_tier_bytes": int(config.nginx_first_tier_mb * 1024 * 1024),
-        "purge_allow": list(config.nginx_purge_allow),
+        "first_tier_mb": tier_megabytes(config, options.worker_processes),
+        "purge_poll": config.nginx_purge_poll_seconds,
+        "purge_window": config.purge_window,
+        "log_counter": lua_string(counter),
+        "log_epoch": lua_string(epoch),
+        "log_record": lua_string(record),
+        "grace_prefix": lua_string(GRACE_PREFIX),
+        "grace_prefix_raw": GRACE_PREFIX,
+        "unavailable_page": lua_long_string(unavailable_page()),
+        "retry_after": RETRY_AFTER,
         "missing_seconds": config.missing_seconds,
         "missing_mb": config.missing_mb,
         "missing_token_key": token_key(config.key_prefix),

@@ -80,6 +80,12 @@ def number(minimum: float, maximum: float = math.inf, whole: bool = False,
     return parse
 
 
+def optional_number(minimum: float) -> Callable[[Any], Any]:
+    def parse(value: Any) -> Any:
+        return None if value is None else number(minimum, above=True)(value)
+    return parse
+
+
 def choice(*allowed: str) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         if value not in allowed:
@@ -128,27 +134,6 @@ def names(allow_prefix: bool) -> Callable[[Any], Any]:
     return parse
 
 
-def content_types(value: Any) -> list[tuple[str, str]]:
-    if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise Invalid(f"is {value!r}, not a list of [regex, content type] pairs")
-    rules, problems = [], []
-    for entry in value:
-        if not (isinstance(entry, (list, tuple)) and len(entry) == 2 and all(isinstance(p, str) for p in entry)):
-            problems.append(f"entry {entry!r} is not a [regex, content type] pair")
-            continue
-        pattern, content_type = entry
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            problems.append(f"pattern {pattern!r}: {error}")
-        if not (QUOTABLE.match(pattern) and QUOTABLE.match(content_type)):
-            problems.append(f"entry {pattern!r} -> {content_type!r} cannot be written into nginx.conf")
-        rules.append((pattern, content_type))
-    if problems:
-        raise Invalid(*problems)
-    return rules
-
-
 def quotable(value: Any) -> str:
     if not isinstance(value, str) or not QUOTABLE.match(value):
         raise Invalid(f"{value!r} cannot be written into nginx.conf")
@@ -191,19 +176,11 @@ def http_url(value: Any) -> str:
     return value
 
 
-def purge_urls(value: Any) -> tuple[str, ...]:
-    items = _list_of_strings(value)
-    bad = [url for url in items if not _is_http_url(url, schemes=("http",))]
-    if bad:
-        raise Invalid(f"holds {', '.join(map(repr, bad))}, not http://host[:port]/path")
-    return tuple(items)
-
-
 def _is_http_url(url: Any, schemes: tuple[str, ...]) -> bool:
     try:
         parts = urlsplit(url)
         return parts.scheme in schemes and bool(parts.hostname) and (
-            parts.path.startswith("/") or (parts.path == "" and schemes != ("http",))) and (
+            parts.path.startswith("/") or parts.path == "") and (
             parts.port is None or parts.port > 0)
     except (TypeError, ValueError, AttributeError):  # not a string, or a port out of range
         return False
@@ -245,16 +222,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRACKING_PARAMS", list(DEFAULT_TRACKING_PARAMS), names(allow_prefix=True), "cachekeys.E009",
             "Use names of A-Z a-z 0-9 _ . - only, or a prefix ending in *.",
             "parameters the key ignores on both sides (analytics' tags on shared links); name* is a prefix"),
-    Setting("CONTENT_TYPES", [[r"^/feed/", "application/rss+xml; charset=utf-8"],
-                              [r"^/sitemap\.xml", "application/xml"],
-                              [r"^/api/", "application/json"]],
-            content_types, "cachekeys.E007",
-            "A list of [regex, content type] pairs, valid in Python and PCRE, without double "
-            "quotes, line breaks or a trailing backslash.",
-            "Content-Type Nginx gives a hit, by regex over the raw URI, first match wins"),
-    Setting("DEFAULT_CONTENT_TYPE", "text/html; charset=utf-8", quotable, "cachekeys.E007",
-            "Avoid double quotes, line breaks and a trailing backslash.",
-            "Content-Type of a hit no CONTENT_TYPES rule matches"),
     Setting("STORE_BY_DEFAULT", True, boolean, TYPE, "True or False.",
             "store every page the rules allow unless its view opts out; False: only views "
             "decorated with store_page"),
@@ -283,22 +250,23 @@ SETTINGS: tuple[Setting, ...] = (
             "readers of a cold page wait up to this long for the one render under way"),
     Setting("CLAIM_SECONDS", 5, number(1), TYPE, "E.g. 5 (seconds), shorter than the wait.",
             "how soon a waiter takes over from a render that died (whole seconds, rounded up)"),
-    Setting("NGINX_FIRST_TIER", False, boolean, TYPE, "True or False.",
-            "each Nginx worker keeps the pages it served in its own memory"),
-    Setting("NGINX_PURGE_URLS", [], purge_urls, "cachekeys.E021",
-            "Name each Nginx by the address the app servers reach it at.",
-            "each Nginx's purge location, e.g. http://10.0.0.5/_cachekeys/purge"),
-    Setting("NGINX_PURGE_ALLOW", [], networks, "cachekeys.E023",
-            "Write addresses like 10.0.0.5 or 10.0.0.0/24.",
-            "addresses (IP or CIDR) Nginx takes purges from besides loopback"),
-    Setting("NGINX_FIRST_TIER_TTL", 1.0, number(0, above=True), "cachekeys.E022",
-            "E.g. 1.0 (seconds) and 32 (megabytes per Nginx worker).",
+    Setting("NGINX_FIRST_TIER", True, boolean, TYPE, "True or False.",
+            "each Nginx keeps the pages it served in shared memory, purged through the purge "
+            "log in memcached (cachekeys.deletes)"),
+    Setting("NGINX_FIRST_TIER_TTL", 5.0, number(0, above=True), "cachekeys.E022",
+            "E.g. 5.0 (seconds).",
             "seconds a first-tier copy lives (also how much a page can outlive its memcached expiry)"),
-    Setting("NGINX_FIRST_TIER_MB", 32, number(0, above=True), "cachekeys.E022",
-            "E.g. 1.0 (seconds) and 32 (megabytes per Nginx worker).",
-            "first-tier bytes per worker; past it, expired pages go, then all"),
-    Setting("NGINX_PURGE_TIMEOUT", 0.5, number(0.01), "cachekeys.E022", "E.g. 0.5 (seconds).",
-            "seconds per Nginx purge; a slower Nginx is waited out instead"),
+    Setting("NGINX_FIRST_TIER_MB", None, optional_number(0), "cachekeys.E022",
+            "E.g. 256 (megabytes per Nginx), or None for 32 per Nginx worker.",
+            "the first tier's budget per Nginx (both copies of each page); past it the least "
+            "recently used pages go"),
+    Setting("NGINX_PURGE_POLL_SECONDS", 0.1, number(0.01, 5), "cachekeys.E022", "E.g. 0.1 (seconds).",
+            "how often each Nginx reads the purge log; a save waits two polls and 0.1 s"),
+    Setting("GRACE_SECONDS", 6 * 60 * 60, number(0), TYPE, "E.g. 21600 (6 hours); 0 keeps no copy.",
+            "how long a page's grace copy lives, served (X-Cache: STALE) while no app server answers"),
+    Setting("UNAVAILABLE_TEMPLATE", "503.html", quotable, TYPE, "A template name such as 503.html.",
+            "the page Nginx answers with (503, Retry-After) when no app server answers and no grace "
+            "copy exists; rendered into the config, without a request"),
     Setting("NGINX_REAL_IP_FROM", [], networks, "cachekeys.E030",
             "Write the load balancers' addresses like 10.0.0.2 or 10.0.0.0/24.",
             "load balancers in front of Nginx (IP or CIDR): only they may name the client's address "

@@ -1,9 +1,9 @@
 """Whether a rendered page may be stored where Nginx will serve it to everyone.
 
 :func:`refusal` is a row of early returns, each with the reason it exists; it is pure,
-so every rule is tested without a request. Nginx serves a stored value with status 200,
-the Content-Type of its ``map`` and no other header of the original response, so only a
-page it would reproduce faithfully, and that every reader may see, is stored.
+so every rule is tested without a request. Nginx serves a stored value with the status
+and the headers it carries (``cachekeys.value``), so only a page whose every header a
+hit repeats, and that every reader may see, is stored.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from cachekeys.keys import query_is_allowed
 from cachekeys.lookup import Lookup
+from cachekeys.value import uncarried
 
 # Vary values Nginx honours: it gunzips for clients that do not accept gzip, and it sends
 # every request carrying a session cookie to Django, so a cached page never meets one.
@@ -37,7 +38,7 @@ class Exchange:
     opted_in: bool
     status: int
     streaming: bool
-    content_type: str
+    headers: tuple[tuple[str, str], ...]  # the response's, Set-Cookie aside (sets_cookie)
     sets_cookie: bool
     cache_control: str
     vary: str
@@ -56,7 +57,7 @@ def refusal(exchange: Exchange, rules: Rules) -> str | None:
     if looked.method != "GET":
         return "method"  # HEAD bodies are empty; other methods change things
     if e.status != 200 and not (e.status in VOUCHED_REDIRECTS and e.opted_in):
-        return "status"  # Nginx would serve any stored value as 200
+        return "status"  # the value carries any status; which may be shared is decided here
     if e.streaming:
         return "streaming"
     if e.opted_out:
@@ -83,13 +84,10 @@ def refusal(exchange: Exchange, rules: Rules) -> str | None:
         return "query string"
     if e.canonical_uri != looked.key_uri:
         return "not canonical"  # one item per spelling would let junk evict real pages
-    if _fold(e.content_type) != _fold(looked.content_type):
-        return "content type"  # Nginx would label the hit differently
+    dropped = uncarried(e.headers)
+    if dropped:
+        return f"header {dropped[0]} not carried"  # a hit would lose it
     return None
-
-
-def _fold(header: str) -> str:
-    return "".join(header.split()).lower()
 
 
 def _has_uncacheable_directive(cache_control: str) -> bool:

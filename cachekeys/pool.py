@@ -6,6 +6,7 @@ is down, slow or full never costs a reader a page or an editor a save.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 from pymemcache.client.base import Client
 from pymemcache.exceptions import MemcacheError
 
+from cachekeys.conf import Config, get_config
 from cachekeys.ring import ConsistentRing
 
 logger = logging.getLogger("cachekeys")
@@ -119,3 +121,14 @@ class MemcachedPool:
         for client in self._local.__dict__.get("clients", {}).values():
             client.close()
 
+
+
+@functools.cache
+def _pool_for(servers: tuple[str, ...], connect_timeout: float, io_timeout: float) -> MemcachedPool:
+    return MemcachedPool(list(servers), connect_timeout, io_timeout)
+
+
+def get_pool(config: Config | None = None) -> MemcachedPool:
+    """Return the process's pool for the configured servers (one per distinct setting)."""
+    config = config or get_config()
+    return _pool_for(tuple(config.servers), config.connect_timeout, config.io_timeout)

@@ -1,32 +1,34 @@
 """Purging cached pages by surrogate key, and the guard against storing a stale page.
 
 A purge records a ``PurgeEvent`` per tag, then deletes the keys of every recorded page
-with one of those tags, on every memcached node (one round trip a node). A render that
-began before the purge sees the event and does not store; one that stored meanwhile
-deletes its own key again (``cachekeys.store.store_guarded``), as memcache leases do.
+with one of those tags everywhere (``cachekeys.deletes``: every memcached node, every
+Nginx first tier). A render that began before the purge sees the event and does not
+store; one that stored meanwhile deletes its own key again
+(``cachekeys.store.store_guarded``), as memcache leases do.
 
-Saves purge after their transaction commits (``schedule``): the admin saves a post,
-then its tags, inside one ``atomic`` block, so purging at ``post_save`` would be early.
+Saves purge after their transaction commits (``cachekeys.tracking``): the admin saves a
+post, then its tags, inside one ``atomic`` block, so purging at ``post_save`` would be
+early. The tag :data:`~cachekeys.records.GONE` in a purge says that something the pages
+showed is gone for readers (an unpublished or deleted post): their grace copies go too.
 """
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from cachekeys import metrics
 from cachekeys.conf import get_config
+from cachekeys.deletes import delete_everywhere
 from cachekeys.keys import url_key
 from cachekeys.missing import ensure_token, token_key
 from cachekeys.models import CachedPage, PageTag, PurgeEvent
-from cachekeys.records import ALL, page_tag, record_purge
-from cachekeys.store import delete_everywhere, get_pool
+from cachekeys.pool import get_pool
+from cachekeys.records import ALL, GONE, page_tag, record_purge
 
 logger = logging.getLogger("cachekeys")
 
@@ -53,7 +55,7 @@ def purge_tags(tags: Iterable[str], keys: Iterable[str] = ()) -> PurgeReport:
     # Every purge also drops every 404 the Nginx fronts keep (cachekeys.missing): what was
     # missing may exist now.
     prefix = get_config().key_prefix
-    report.failed_servers = delete_everywhere(report.keys | {token_key(prefix)})
+    report.failed_servers = delete_everywhere(report.keys | {token_key(prefix)}, gone=GONE in report.tags)
     ensure_token(get_pool(), prefix)  # 404s kept from now on are valid until the next purge
     keys = sorted(report.keys)
     for start in range(0, len(keys), CHUNK):
@@ -91,28 +93,15 @@ def prune(now: datetime | None = None) -> None:
     PurgeEvent.objects.filter(created_at__lt=now - EVENT_RETENTION).delete()
 
 
-_pending = threading.local()
+def purge_quietly(purge: Callable[..., PurgeReport | None], *args) -> PurgeReport | None:
+    """Run ``purge(*args)`` after a committed change; a failure is logged, never raised.
 
-
-def schedule(tags: Iterable[str]) -> None:
-    """Purge ``tags`` once the current transaction commits (at once outside one).
-
-    Every call registers a callback, and the first to run purges the union of all tags
-    scheduled so far: one purge, one round trip a node, per save. Tags of a transaction
-    that rolls back are purged with the next one: harmless, and nothing is ever lost.
+    The one place the rule lives: a failed purge never fails the save (or import) that
+    caused it. What it missed is retried (``PendingDelete``) or expires on its own.
     """
-    tags = set(tags)
-    if not tags:
-        return
-    _pending.__dict__.setdefault("tags", set()).update(tags)
-    transaction.on_commit(_flush, robust=True)
-
-
-def _flush() -> None:
-    tags, _pending.tags = getattr(_pending, "tags", set()), set()
-    if tags:
-        try:
-            purge_tags(tags)
-        except Exception:  # a failed purge never fails the save that caused it
-            metrics.count_purge_error()
-            logger.exception("purge of %s failed", sorted(tags))
+    try:
+        return purge(*args)
+    except Exception:
+        metrics.count_purge_error()
+        logger.exception("purge after a committed change failed")
+        return None

@@ -16,6 +16,9 @@ from django.utils import timezone
 from cachekeys.models import CachedPage, PageTag, PurgeEvent, PurgeSequence
 
 ALL = "*"
+# Not a page's tag: in a purge, it says what the pages showed is gone for readers
+# (unpublished, deleted), so their grace copies are deleted too (cachekeys.deletes).
+GONE = "cachekeys.gone"
 
 
 def page_tag(key: str) -> str:

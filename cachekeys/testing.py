@@ -206,11 +206,26 @@ class Stack:
         return self
 
     def flush(self) -> None:
-        """Empty every memcached node (only ever on these private test nodes)."""
+        """Empty every memcached node (only ever on these private test nodes) and Nginx's tier.
+
+        The tier is told as a purge of everything would tell it (a "*" record in the purge
+        log), and the flush returns once Nginx has had time to read it.
+        """
+        from cachekeys.conf import get_config
+        from cachekeys.deletes import append_record
+        from cachekeys.pool import MemcachedPool
+
         for node in self.memcached:
             with socket.create_connection(("127.0.0.1", node.port), 2) as sock:
                 sock.sendall(b"flush_all\r\n")
                 sock.recv(64)
+        config = get_config()
+        if config.nginx_first_tier:
+            pool = MemcachedPool(self.memcached_servers, 1.0, 1.0)
+            told = [append_record(pool, server, b"*", config.key_prefix) for server in pool.servers]
+            pool.close()
+            if any(told):
+                time.sleep(config.purge_wait)
 
     def stop(self) -> None:
         self.nginx.stop()

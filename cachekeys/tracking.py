@@ -11,7 +11,6 @@ block: both land in the same comparison, after both are saved.
 from __future__ import annotations
 
 import contextlib
-import logging
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,9 +18,7 @@ from dataclasses import dataclass, field
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
-from cachekeys.purge import PurgeReport, purge_tags
-
-logger = logging.getLogger("cachekeys")
+from cachekeys.purge import PurgeReport, purge_quietly, purge_tags
 
 StateReader = Callable[[object], Hashable | None]  # pk -> state, None when gone
 TagRule = Callable[[object, Hashable | None, Hashable | None], set[str]]
@@ -124,13 +121,12 @@ class Tracker:
         if changes is None:
             return None
         del self._local.changes
-        try:
-            tags = self.tags_for(changes)
-            self.last_report = purge_tags(tags) if tags else None
-        except Exception:  # a failed purge never fails the save that caused it
-            logger.exception("purge after a save failed")
-            return None
+        self.last_report = purge_quietly(self._purge, changes)
         return self.last_report
+
+    def _purge(self, changes: _Changes) -> PurgeReport | None:
+        tags = self.tags_for(changes)
+        return purge_tags(tags) if tags else None
 
     def tags_for(self, changes: _Changes) -> set[str]:
         tags: set[str] = set()

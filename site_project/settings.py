@@ -33,11 +33,6 @@ DEBUG = read_bool("DEBUG", default=False)
 SECRET_KEY = read_secret_key("SECRET_KEY", debug=DEBUG)
 ALLOWED_HOSTS = read_list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 MEMCACHED_SERVERS = read_servers("MEMCACHED_SERVERS", default=["127.0.0.1:11211"])
-# Each Nginx's purge location: with it listed, Nginx keeps a first tier of pages in memory
-# (cachekeys.tier) and every purge reaches it there too.
-NGINX_PURGE_URLS = read_list("NGINX_PURGE_URLS", default=[])
-# Addresses of the app servers each Nginx takes those purges from (loopback always).
-NGINX_PURGE_ALLOW = read_list("NGINX_PURGE_ALLOW", default=[])
 DATABASES = {"default": read_database("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several gunicorn workers write to one SQLite file: wait for the lock, don't fail, and
@@ -221,9 +216,8 @@ CSRF_TRUSTED_ORIGINS = read_list("CSRF_TRUSTED_ORIGINS", default=[])
 
 CACHEKEYS = {
     "SERVERS": MEMCACHED_SERVERS,
-    "NGINX_FIRST_TIER": bool(NGINX_PURGE_URLS),
-    "NGINX_PURGE_URLS": NGINX_PURGE_URLS,
-    "NGINX_PURGE_ALLOW": NGINX_PURGE_ALLOW,
+    # Nginx's branded page while no app server answers (rendered into nginx.conf).
+    "UNAVAILABLE_TEMPLATE": "503.html",
     # Load balancers in front of Nginx: Nginx takes the client's address (X-Forwarded-For)
     # and the scheme header above from them only.
     "NGINX_REAL_IP_FROM": read_addresses("NGINX_REAL_IP_FROM", default=[]),

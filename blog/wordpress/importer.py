@@ -53,6 +53,7 @@ from blog.wordpress.writers import (
     FALLBACK_LOGIN, PreparedAttachment, PreparedComment, PreparedPage, PreparedPost,
     base_slug, published_at,
 )
+from cachekeys.purge import purge_quietly
 from cachekeys.tracking import tracker
 
 logger = logging.getLogger("blog.wordpress")
@@ -513,15 +514,13 @@ def purge(post_ids: list[int], page_ids: list[int] = (), addresses: list = ()) -
     """Ask the page cache to drop every page showing these posts, once; then the pages
     and old addresses written (a second purge only when there are any).
 
-    Runs after the commit. A cache failure is logged: the import itself succeeded.
+    Runs after the commit. A cache failure is logged (purge_quietly): the import itself
+    succeeded.
     """
-    try:
-        if post_ids:
-            invalidation.purge_posts(post_ids)
-        if page_ids or addresses:
-            writers.purge_pages(page_ids, addresses)
-    except Exception as error:  # noqa: BLE001 - memcached down must not fail a committed import
-        logger.error("purging the cache for %d imported posts failed: %s", len(post_ids), error)
+    if post_ids:
+        purge_quietly(invalidation.purge_posts, post_ids)
+    if page_ids or addresses:
+        purge_quietly(writers.purge_pages, page_ids, addresses)
 
 
 def autop(text: str) -> str:

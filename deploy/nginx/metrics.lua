@@ -6,7 +6,7 @@
         local counts = ngx.shared.cachekeys_metrics
         -- Only Django's own labels; anything else (no header: static files, Nginx's 400s,
         -- an app server down) is NONE, so the label set stays small.
-        local OUTCOMES = { HIT = true, MISS = true, BYPASS = true, COALESCED = true }
+        local OUTCOMES = { HIT = true, MISS = true, BYPASS = true, COALESCED = true, STALE = true }
 
         local function count()
             local v = ngx.var

@@ -64,9 +64,18 @@ class TestChecks:
     def test_query_param_with_odd_characters(self):
         assert ids(check_settings()) == ["cachekeys.E006"]
 
-    @override_settings(CACHEKEYS={"CONTENT_TYPES": [["(", "text/plain"], ["^/x", 'a"b']]})
-    def test_bad_content_type_rules(self):
-        assert ids(check_settings()) == ["cachekeys.E007", "cachekeys.E007"]
+    @override_settings(CACHEKEYS={"CONTENT_TYPES": [["^/feed/", "application/rss+xml"]]})
+    def test_content_types_are_gone_hits_carry_their_own(self):
+        [error] = check_settings()
+        assert error.id == "cachekeys.E000" and "CONTENT_TYPES" in error.msg
+
+    @override_settings(CACHEKEYS={"NGINX_FIRST_TIER_TTL": 0, "NGINX_FIRST_TIER_MB": "lots"})
+    def test_first_tier_sizes(self):
+        assert ids(check_settings()) == ["cachekeys.E022", "cachekeys.E022"]
+
+    @override_settings(CACHEKEYS={"NGINX_FIRST_TIER_TTL": 30})
+    def test_a_long_first_tier_ttl_is_warned_of(self):
+        assert ids(check_settings()) == ["cachekeys.W020"]
 
     @override_settings(CACHEKEYS={"TIMOUT": 5})
     def test_unknown_setting_is_named(self):

@@ -11,14 +11,16 @@ from django.test import Client, override_settings
 
 from cachekeys.coalesce import (
     VERDICT_SECONDS, Claim, Coalescer, Outcome, State, Step, body_digest, claim_key, coalescible,
-    decode, next_step, poll_delays, uncompressed,
+    decode, next_step, poll_delays, unpacked,
 )
 from cachekeys.keys import page_key
 from cachekeys.lookup import KeyRules, lookup
 from cachekeys.pool import MemcachedPool
 from cachekeys.store import compress, get_pool
+from cachekeys.value import pack
 
 PAGE = b"<p>the page</p>"
+HTML = (("Content-Type", "text/html; charset=utf-8"),)
 KEY = page_key("site.test", "/page/")
 
 
@@ -87,11 +89,13 @@ class TestHelpers:
     def test_polls_back_off_to_a_ceiling(self):
         assert list(itertools.islice(poll_delays(0.005, 0.05), 6)) == [0.005, 0.01, 0.02, 0.04, 0.05, 0.05]
 
-    def test_uncompressed(self):
-        assert uncompressed(compress(PAGE, 6)) == PAGE
-        assert uncompressed(None) is None
-        assert uncompressed(b"plain, not gzip") is None
-        assert uncompressed(compress(PAGE, 6)[:-4]) is None
+    def test_unpacked(self):
+        body, stored = unpacked(pack(200, [("Content-Type", "text/html")], compress(PAGE, 6)))
+        assert body == PAGE and stored.headers == (("Content-Type", "text/html"),)
+        assert unpacked(None) == (None, None)
+        assert unpacked(compress(PAGE, 6)) == (None, None)  # not in the stored format
+        assert unpacked(pack(200, [], b"plain, not gzip")) == (None, None)
+        assert unpacked(pack(200, [], compress(PAGE, 6)[:-4])) == (None, None)
 
 
 class FakeTime:
@@ -134,8 +138,9 @@ def seconds_left(pool: MemcachedPool, key: str) -> int:
     return int(raw.split()[1][1:])
 
 
-def store_page(pool: MemcachedPool, body: bytes = PAGE, key: str = KEY) -> None:
-    assert pool.set(key, compress(body, 6), expire=60, flags=1)
+def store_page(pool: MemcachedPool, body: bytes = PAGE, key: str = KEY,
+               content_type: str = "text/html; charset=utf-8") -> None:
+    assert pool.set(key, pack(200, [("Content-Type", content_type)], compress(body, 6)), expire=60, flags=1)
 
 
 class TestCoalescer:
@@ -156,14 +161,14 @@ class TestCoalescer:
                 coalescer(pool).settle(KEY, 5, PAGE)
 
         fake = FakeTime(holder_finishes)
-        assert coalescer(pool, fake).claim_or_wait(KEY, 5) == Outcome(body=PAGE)
+        assert coalescer(pool, fake).claim_or_wait(KEY, 5) == Outcome(body=PAGE, headers=HTML)
         assert len(fake.sleeps) == 3 and sum(fake.sleeps) < 0.1
 
     def test_the_verdict_serves_late_readers_at_once(self, pool):
         store_page(pool)
         coalescer(pool).settle(KEY, 5, PAGE)
         fake = FakeTime()
-        assert coalescer(pool, fake).claim_or_wait(KEY, 4) == Outcome(body=PAGE)
+        assert coalescer(pool, fake).claim_or_wait(KEY, 4) == Outcome(body=PAGE, headers=HTML)
         assert fake.sleeps == []
 
     def test_a_page_rendered_before_a_purge_the_waiter_saw_is_not_served(self, pool):
@@ -296,10 +301,10 @@ class TestMiddleware:
                      "Cross-Origin-Opener-Policy", "X-Frame-Options"):
             assert coalesced[name] == miss[name], name
 
-    def test_the_content_type_is_the_one_nginx_gives_a_hit(self, cache_at):
+    def test_the_status_and_headers_are_the_stored_ones(self, cache_at):
         pool = get_pool()
         key = page_key("site.test", "/feed/x/")
-        store_page(pool, b"<rss/>", key)
+        store_page(pool, b"<rss/>", key, content_type="application/rss+xml; charset=utf-8")
         coalescer(pool).settle(key, 0, b"<rss/>")
         response = via_nginx("/feed/x/")
         assert response["X-Cache"] == "COALESCED"

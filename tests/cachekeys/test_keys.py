@@ -5,7 +5,6 @@ import pytest
 from cachekeys.keys import (
     DEFAULT_TRACKING_PARAMS,
     TrackingParams,
-    content_type_for,
     key_uri,
     normalize_host,
     page_key,
@@ -93,17 +92,6 @@ class TestQueryAllowList:
     )
     def test_only_allow_listed_names_pass(self, uri, allowed):
         assert query_is_allowed(uri, {"page"}) is allowed
-
-
-class TestContentTypeFor:
-    RULES = [(r"^/feed/", "application/rss+xml"), (r"^/sitemap\.xml", "application/xml")]
-
-    def test_first_matching_rule_wins_over_raw_uri(self):
-        assert content_type_for("/feed/", self.RULES, "text/html") == "application/rss+xml"
-        assert content_type_for("/sitemap.xml?page=2", self.RULES, "text/html") == "application/xml"
-
-    def test_default_otherwise(self):
-        assert content_type_for("/posts/feed/", self.RULES, "text/html") == "text/html"
 
 
 class TestTrackingParams:

@@ -9,7 +9,9 @@ from django.conf import settings
 from django.test import Client, override_settings
 
 from cachekeys.keys import page_key
+from cachekeys.deletes import grace_key
 from cachekeys.store import expiry, get_pool
+from cachekeys.value import unpack
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +35,27 @@ class TestStores:
         response = via_nginx("/page/")
         assert response["X-Cache"] == "MISS"
         client = get_pool()._client(cache_at.address)
-        value = client.get(page_key("site.test", "/page/"))
-        assert gzip.decompress(value) == response.content
+        stored = unpack(client.get(page_key("site.test", "/page/")))
+        assert gzip.decompress(stored.body) == response.content
         raw = client.raw_command(b"mg " + page_key("site.test", "/page/").encode() + b" f", b"\r\n")
         assert raw.split()[1] == b"f1"  # memcached_gzip_flag 1
+
+    def test_the_value_carries_the_status_and_the_headers_a_hit_repeats(self, cache_at):
+        response = via_nginx("/page/")
+        stored = unpack(get_pool().get(page_key("site.test", "/page/")))
+        assert stored.status == 200
+        headers = dict(stored.headers)
+        assert headers["Content-Type"] == response["Content-Type"]
+        assert headers["X-Frame-Options"] == response["X-Frame-Options"] == "DENY"
+        assert "Content-Length" not in headers and "X-Cache" not in headers  # Nginx sets those
+
+    def test_a_grace_copy_is_kept_for_grace_seconds(self, cache_at):
+        via_nginx("/page/")
+        key = page_key("site.test", "/page/")
+        assert get_pool().get(grace_key(key)) == get_pool().get(key)
+        raw = get_pool()._client(cache_at.address).raw_command(
+            b"mg " + grace_key(key).encode() + b" t", b"\r\n")
+        assert int(raw.split()[1][1:]) > 6 * 3600 - 60  # GRACE_SECONDS' default, 6 h
 
     def test_opt_in_view_stored_when_storing_is_opt_in(self, cache_at):
         with override_settings(CACHEKEYS={**settings.CACHEKEYS, "SERVERS": [cache_at.address],

@@ -6,10 +6,10 @@ import subprocess
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import Client, override_settings
+from django.test import override_settings
 
 from cachekeys.keys import page_key
-from cachekeys.nginx import security_headers, server_names
+from cachekeys.nginx import server_names
 
 
 def nginx_config(*args: str) -> str:
@@ -63,15 +63,6 @@ class TestRender:
     def test_bad_arguments_are_command_errors(self, args):
         with pytest.raises(CommandError):
             nginx_config(*args)
-
-
-class TestSecurityHeaders:
-    @pytest.mark.django_db
-    def test_are_the_ones_django_adds_to_a_miss(self):
-        response = Client().get("/no-such-page/")
-        for name, value in security_headers():
-            assert response[name] == value
-        assert {name for name, _ in security_headers()} >= {"X-Frame-Options", "X-Content-Type-Options"}
 
 
 class TestServerNames:

@@ -9,8 +9,6 @@ from cachekeys.policy import Exchange, Rules, refusal
 KEY_RULES = KeyRules(
     key_prefix="p:",
     tracking=TrackingParams(["utm_*", "fbclid"]),
-    content_types=((r"^/feed/", "application/rss+xml; charset=utf-8"),),
-    default_content_type="text/html; charset=utf-8",
 )
 RULES = Rules(
     query_params=frozenset({"page"}),
@@ -30,7 +28,8 @@ def exchange(**changes) -> Exchange:
         lookup=looked, canonical_uri=canonical,
         path=(uri or "/").split("?")[0], has_session_cookie=False, has_authorization=False,
         csrf_token_used=False, opted_out=False, opted_in=False, status=200, streaming=False,
-        content_type="text/html; charset=utf-8", sets_cookie=False, cache_control="", vary="",
+        headers=(("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "12"),
+                 ("X-Frame-Options", "DENY")), sets_cookie=False, cache_control="", vary="",
     )
     return dataclasses.replace(base, **changes)
 
@@ -60,7 +59,8 @@ class TestRefusal:
             ({"nginx_key": None}, "not looked up by nginx"),
             ({"request_uri": None, "path": "/"}, "not looked up by nginx"),
             ({"nginx_key": "0" * 32}, "key disagrees with nginx"),
-            ({"content_type": "application/json"}, "content type"),
+            ({"headers": (("Content-Type", "text/html"), ("X-Custom", "1"))}, "header X-Custom not carried"),
+            ({"headers": (("Content-Type", "text/html"), ("Link", "<a>\n; rel=x"))}, "header Link not carried"),
             ({"canonical_uri": "/posts/a/?page=3"}, "not canonical"),
         ],
     )
@@ -82,13 +82,10 @@ class TestRefusal:
         key = page_key("site.test", "/posts/a/?page=2", "p:")
         assert refusal(exchange(host="evil.test", nginx_key=key), RULES) == "key disagrees with nginx"
 
-    def test_content_type_rule_follows_the_uri(self):
-        feed = exchange(request_uri="/feed/", content_type="application/rss+xml; charset=utf-8")
-        assert refusal(feed, RULES) is None
-        assert refusal(dataclasses.replace(feed, content_type="text/html; charset=utf-8"), RULES) == "content type"
-
-    def test_content_type_compared_without_case_or_spaces(self):
-        assert refusal(exchange(content_type="text/html;charset=UTF-8"), RULES) is None
+    def test_headers_a_hit_repeats_or_nginx_sets_are_fine(self):
+        headers = (("Content-Type", "application/rss+xml"), ("Last-Modified", "Tue, 01 Dec 2026 10:00:00 GMT"),
+                   ("X-Robots-Tag", "noindex"), ("Vary", "Accept-Encoding"), ("Content-Length", "3"))
+        assert refusal(exchange(headers=headers), RULES) is None
 
     def test_vary_nginx_honours_is_fine(self):
         assert refusal(exchange(vary="Accept-Encoding, Cookie"), RULES) is None

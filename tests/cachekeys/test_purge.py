@@ -14,7 +14,8 @@ from cachekeys.keys import page_key
 from cachekeys.models import CachedPage, PendingDelete
 from cachekeys.purge import purge_all, purge_tags, purge_urls
 from cachekeys.records import record_page
-from cachekeys.store import get_pool, retry_pending
+from cachekeys.deletes import retry_pending
+from cachekeys.store import get_pool
 from cachekeys.testing import Memcached
 
 pytestmark = pytest.mark.django_db(transaction=True)

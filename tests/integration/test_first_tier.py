@@ -1,15 +1,18 @@
-"""Nginx's first tier: hits from each worker's memory, and purges that still reach them.
+"""Nginx's first tier, on by default: hits from shared memory, purges that reach every front.
 
-A site of its own (memcached, gunicorn, Nginx with ``NGINX_FIRST_TIER`` on) whose purge
-location both this process and the app server purge, as production would. The last
-class runs the whole consistency test (every kind of change, every page) against it.
+A site of its own (memcached, gunicorn, Nginx with two workers) with the default settings
+but a long tier TTL, so only purges, never expiry, can keep a tier's pages fresh. Purges
+reach the tier through the purge log in memcached (``cachekeys.deletes``); nothing lists
+the fronts. The last class runs the whole consistency test (every kind of change, every
+page) against such a site.
 """
 from __future__ import annotations
 
 import contextlib
 import gzip
+import io
+import json
 import re
-import subprocess
 import time
 import urllib.parse
 import urllib.request
@@ -18,14 +21,18 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import override_settings
 
-from cachekeys.checks import check_settings
+from blog.models import Post
+from cachekeys.conf import get_config
+from cachekeys.deletes import grace_key, log_keys
 from cachekeys.keys import page_key
+from cachekeys.nginx import tier_megabytes
 from cachekeys.purge import purge_urls
-from cachekeys.store import get_pool
-from cachekeys.testing import Gunicorn, Stack, free_port
-from cachekeys.tier import post_purge, purge_first_tier
+from cachekeys.store import compress, get_pool
+from cachekeys.testing import Gunicorn, Nginx, Stack
+from cachekeys.value import pack, unpack
 from tests.conftest import app_env
 from tests.factories import make_post
 from tests.http import fetch
@@ -35,51 +42,50 @@ from tests.integration.test_editors import log_in
 
 pytestmark = pytest.mark.integration
 
-# Long enough that every page of the consistency test is still in the tier when it is
-# checked: only purges, never expiry, can keep those pages fresh.
 TTL = 60.0
-SECURITY_HEADERS = ("X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy",
-                    "X-Frame-Options")
+# Enough requests that each of an Nginx's workers answers some (reuseport spreads them).
+SPREAD = 16
 
 
-def tier_settings(stack: Stack, ttl: float = TTL, **extra) -> dict:
-    return {**settings.CACHEKEYS, "SERVERS": stack.memcached_servers, "NGINX_FIRST_TIER": True,
-            "NGINX_FIRST_TIER_TTL": ttl, "NGINX_PURGE_URLS": [purge_url(stack)], **extra}
-
-
-def purge_url(stack: Stack) -> str:
-    return f"{stack.base_url}/_cachekeys/purge"
+def tier_settings(stack: Stack, **extra) -> dict:
+    return {**settings.CACHEKEYS, "SERVERS": stack.memcached_servers, "NGINX_FIRST_TIER_TTL": TTL, **extra}
 
 
 @contextlib.contextmanager
-def first_tier_site(ttl: float = TTL) -> Iterator[Stack]:
-    """memcached, one gunicorn and an Nginx with the first tier, all purging it."""
+def tier_site(fronts: int = 1, **extra) -> Iterator[Stack]:
+    """memcached, one gunicorn and ``fronts`` Nginx (two workers each), default first tier."""
     stack = Stack()
+    stack.nginx.workers = "2"
     app = Gunicorn(env={}, log=Path(stack.run_dir) / "gunicorn.log")
     stack.set_app([app.address])
-    # Nginx is rendered in this process: the tier must be on here before it starts.
-    with override_settings(CACHEKEYS=tier_settings(stack, ttl)), stack:
-        app.env = {**app_env(stack), "DJANGO_SETTINGS_MODULE": "tests.integration.first_tier_settings",
-                   "NGINX_PURGE_URLS": purge_url(stack)}
-        app.start()
-        try:
+    # Nginx is rendered in this process: its settings must be in force before it starts.
+    with override_settings(CACHEKEYS=tier_settings(stack, **extra)), stack:
+        stack.fronts = [stack.nginx] + [
+            Nginx([app.address], stack.memcached_servers, stack.run_dir / f"front-{i}", workers="2")
+            for i in range(1, fronts)]
+        with contextlib.ExitStack() as running:
+            for front in stack.fronts[1:]:
+                front.run_dir.mkdir(mode=0o755)
+                front.start()
+                running.callback(front.stop)
+            app.env = {**app_env(stack), "DJANGO_SETTINGS_MODULE": "tests.integration.fragment_settings"}
+            app.start()
+            running.callback(app.stop)
+            stack.app = app
             yield stack
-        finally:
-            app.stop()
 
 
 @pytest.fixture(scope="module")
 def tier_session(django_db_setup, django_db_blocker) -> Iterator[Stack]:
-    with django_db_blocker.unblock(), first_tier_site() as stack:
+    with django_db_blocker.unblock(), tier_site(fronts=2) as stack:
         yield stack
 
 
 @pytest.fixture
 def stack(tier_session: Stack, transactional_db) -> Iterator[Stack]:
-    """The first-tier site, emptied: memcached flushed and every worker's tier forgotten."""
-    tier_session.flush()
-    assert post_purge(purge_url(tier_session), timeout=2)
+    """The site, emptied: memcached flushed and every front's tier told to forget all."""
     with override_settings(CACHEKEYS=tier_settings(tier_session)):
+        tier_session.flush()
         yield tier_session
 
 
@@ -95,98 +101,153 @@ def forget_in_memcached(uri: str, host: str = "site.test") -> None:
         assert pool.delete_on(server, [page_key(host, uri)])
 
 
-def read(stack: Stack, uri: str, **options):
-    return fetch(stack.base_url, uri, host="site.test", **options)
+def read(base_url: str, uri: str, **options):
+    return fetch(base_url, uri, host="site.test", **options)
+
+
+def every_worker(base_url: str, uri: str, **options) -> list:
+    """Read ``uri`` on fresh connections, enough for each worker of that Nginx to answer."""
+    return [read(base_url, uri, **options) for _ in range(SPREAD)]
+
+
+def warm(stack: Stack, uri: str) -> None:
+    """Store ``uri`` and have every worker of every front hold it in its tier."""
+    read(stack.base_url, uri)
+    for front in stack.fronts:
+        every_worker(f"http://127.0.0.1:{front.port}", uri)
+
+
+def fronts(stack: Stack) -> list[str]:
+    return [f"http://127.0.0.1:{front.port}" for front in stack.fronts]
 
 
 class TestHits:
     def test_a_hit_is_served_from_the_tier_while_memcached_has_forgotten_it(self, stack, post):
-        miss, hit = read(stack, "/posts/hello-tier/"), read(stack, "/posts/hello-tier/")
-        assert (miss.header("X-Cache"), hit.header("X-Cache")) == ("MISS", "HIT")
+        miss = read(stack.base_url, "/posts/hello-tier/")
+        assert miss.header("X-Cache") == "MISS"
+        warm(stack, "/posts/hello-tier/")
         forget_in_memcached("/posts/hello-tier/")
-        from_tier = read(stack, "/posts/hello-tier/")
-        assert from_tier.header("X-Cache") == "HIT" and from_tier.body == miss.body
-
-    def test_after_its_ttl_the_tier_reads_memcached_again(self, transactional_db):
-        with first_tier_site(ttl=0.5) as short:
-            make_post("Hello tier", slug="hello-tier")
-            read(short, "/posts/hello-tier/")
-            assert read(short, "/posts/hello-tier/").header("X-Cache") == "HIT"
-            forget_in_memcached("/posts/hello-tier/")
-            assert read(short, "/posts/hello-tier/").header("X-Cache") == "HIT"
-            time.sleep(0.7)
-            assert read(short, "/posts/hello-tier/").header("X-Cache") == "MISS"
+        for base_url in fronts(stack):
+            for page in every_worker(base_url, "/posts/hello-tier/"):
+                assert page.header("X-Cache") == "HIT" and page.body == miss.body
 
     def test_gzip_and_plain_clients_get_the_same_page_with_the_headers_of_the_miss(self, stack, post):
-        miss = read(stack, "/posts/hello-tier/")
-        read(stack, "/posts/hello-tier/")  # into the tier
-        plain = read(stack, "/posts/hello-tier/")
-        zipped = read(stack, "/posts/hello-tier/", headers={"Accept-Encoding": "gzip"})
+        miss = read(stack.base_url, "/posts/hello-tier/")
+        read(stack.base_url, "/posts/hello-tier/")  # into the tier
+        plain = read(stack.base_url, "/posts/hello-tier/")
+        zipped = read(stack.base_url, "/posts/hello-tier/", headers={"Accept-Encoding": "gzip, deflate, br"})
         assert plain.header("Content-Encoding") is None and plain.body == miss.body
         assert zipped.header("Content-Encoding") == "gzip" and gzip.decompress(zipped.body) == miss.body
         for page in (plain, zipped):
             assert page.header("X-Cache") == "HIT"
             assert page.header("Content-Length") == str(len(page.body))
+            assert page.header("Transfer-Encoding") is None
             assert page.headers.get_all("Vary") == ["Accept-Encoding"]
-            assert page.header("Content-Type") == miss.header("Content-Type")
-            for name in SECURITY_HEADERS:
+            assert page.header("Server") == "nginx"  # server_tokens off: no version
+            for name in ("Content-Type", "X-Content-Type-Options", "Referrer-Policy",
+                         "Cross-Origin-Opener-Policy", "X-Frame-Options"):
                 assert page.header(name) == miss.header(name), name
 
     def test_a_client_refusing_gzip_gets_plain_bytes(self, stack, post):
-        plain = read(stack, "/posts/hello-tier/")
-        read(stack, "/posts/hello-tier/")
-        refused = read(stack, "/posts/hello-tier/", headers={"Accept-Encoding": "gzip;q=0, identity"})
+        plain = read(stack.base_url, "/posts/hello-tier/")
+        read(stack.base_url, "/posts/hello-tier/")
+        refused = read(stack.base_url, "/posts/hello-tier/", headers={"Accept-Encoding": "gzip;q=0, identity"})
         assert refused.header("Content-Encoding") is None and refused.body == plain.body
 
     def test_head_is_answered_from_the_tier_with_the_length_of_the_page(self, stack, post):
-        page = read(stack, "/posts/hello-tier/")
-        read(stack, "/posts/hello-tier/")
-        head = read(stack, "/posts/hello-tier/", method="HEAD")
+        page = read(stack.base_url, "/posts/hello-tier/")
+        read(stack.base_url, "/posts/hello-tier/")
+        head = read(stack.base_url, "/posts/hello-tier/", method="HEAD")
         assert (head.status, head.header("X-Cache"), head.body) == (200, "HIT", b"")
         assert head.header("Content-Length") == str(len(page.body))
 
-    def test_feed_keeps_its_content_type(self, stack, post):
-        miss, hit = read(stack, "/feed/"), read(stack, "/feed/")
-        assert hit.header("X-Cache") == "HIT" and hit.header("Content-Type") == miss.header("Content-Type")
+    @pytest.mark.parametrize("uri", ["/", "/posts/hello-tier/", "/feed/", "/sitemap.xml", "/api/v1/post/"])
+    def test_a_hit_repeats_every_header_of_its_miss(self, stack, post, uri):
+        miss = read(stack.base_url, uri)
+        assert miss.header("X-Cache") == "MISS", miss.header("X-Cache-Reason")
+        hit = read(stack.base_url, uri)
+        assert hit.header("X-Cache") == "HIT"
+        chunked_only = {"Transfer-Encoding", "Connection", "Keep-Alive", "Date", "X-Cache"}
+        assert {n for n in miss.headers if n not in chunked_only} <= set(hit.headers) | {"Content-Length"}
+        for name in miss.headers:
+            if name not in chunked_only | {"Content-Length"}:
+                assert hit.headers.get_all(name) == miss.headers.get_all(name), name
 
     def test_requests_without_a_key_go_to_django(self, stack, post):
-        assert read(stack, "/posts/hello-tier/?utm=1").header("X-Cache") == "BYPASS"
-        refused = read(stack, "/posts/hello-tier/", method="POST", body=b"a=1",
+        assert read(stack.base_url, "/posts/hello-tier/?ref=1").header("X-Cache") == "BYPASS"
+        refused = read(stack.base_url, "/posts/hello-tier/", method="POST", body=b"a=1",
                        headers={"Content-Type": "application/x-www-form-urlencoded"})
         assert refused.status == 403 and refused.header("X-Cache") == "BYPASS"  # Django's CSRF check
 
     def test_a_missing_page_goes_to_django_once(self, stack):
-        page = read(stack, "/no-such-page/")
+        page = read(stack.base_url, "/no-such-page/")
         assert (page.status, page.header("X-Cache")) == (404, "MISS")
-        again = read(stack, "/no-such-page/")
+        again = read(stack.base_url, "/no-such-page/")
         assert (again.status, again.header("X-Cache"), again.body) == (404, "HIT", page.body)
         make_post("Now there", slug="no-such-page")
-        assert read(stack, "/posts/no-such-page/").status == 200
+        assert read(stack.base_url, "/posts/no-such-page/").status == 200
 
-    def test_memcached_down_costs_no_reader_a_page(self, transactional_db):
-        with first_tier_site(ttl=0.5) as site:
-            make_post("Hello tier", slug="hello-tier")
-            make_post("Other", slug="other")
-            read(site, "/posts/hello-tier/")
-            site.memcached[0].kill()
-            assert read(site, "/posts/hello-tier/").status == 200  # from the tier, or Django
-            page = read(site, "/posts/other/")
-            assert (page.status, page.header("X-Cache")) == (200, "BYPASS")  # Django, not stored
+    def test_internal_locations_are_not_reachable(self, stack, post):
+        read(stack.base_url, "/posts/hello-tier/")
+        key = page_key("site.test", "/posts/hello-tier/")
+        assert read(stack.base_url, f"/_cachekeys/page/{key}").status == 404
+        assert read(stack.base_url, f"/_cachekeys/page/{grace_key(key)}").status == 404
+        assert read(stack.base_url, "/_cachekeys/render").status == 404
+
+    def test_status_reports_the_tier(self, stack, post):
+        read(stack.base_url, "/posts/hello-tier/")
+        read(stack.base_url, "/posts/hello-tier/")
+        status = json.loads(read(stack.base_url, "/_cachekeys/status").body)
+        assert status["tier"] is True and status["usable"] is True and status["fills"] >= 1
+        assert status["capacity_bytes"] >= 64 * 1024 * 1024 and status["polled_seconds_ago"] < 1
+
+
+class TestStoredValues:
+    """Any status and headers a value carries come back through Nginx, hit after hit."""
+
+    def store(self, uri: str, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        key = page_key("site.test", uri)
+        assert get_pool().set(key, pack(status, headers, compress(body, 6)), expire=60, flags=1)
+
+    def test_a_stored_redirect(self, stack):
+        self.store("/old-slug/", 301, [("Content-Type", "text/html; charset=utf-8"),
+                                       ("Location", "/posts/new-slug/")], b"")
+        for _ in range(3):  # memcached, then the tier
+            page = read(stack.base_url, "/old-slug/")
+            assert (page.status, page.header("Location"), page.header("X-Cache")) == (301, "/posts/new-slug/", "HIT")
+            assert page.header("Content-Length") == "0"
+
+    def test_a_stored_not_found_page_for_every_client(self, stack):
+        body = b"<h1>Not here</h1>" * 50
+        self.store("/gone/", 404, [("Content-Type", "text/html; charset=utf-8"), ("X-Robots-Tag", "noindex")], body)
+        for _ in range(2):
+            plain = read(stack.base_url, "/gone/")
+            zipped = read(stack.base_url, "/gone/", headers={"Accept-Encoding": "gzip"})
+            head = read(stack.base_url, "/gone/", method="HEAD")
+            assert (plain.status, plain.body, plain.header("X-Robots-Tag")) == (404, body, "noindex")
+            assert (zipped.status, gzip.decompress(zipped.body)) == (404, body)
+            assert (head.status, head.body, head.header("Content-Length")) == (404, b"", str(len(body)))
+
+    def test_a_value_in_another_format_is_a_miss_that_django_overwrites(self, stack, post):
+        key = page_key("site.test", "/posts/hello-tier/")
+        get_pool().set(key, compress(b"raw gzip from an older release", 6), expire=60, flags=1)
+        page = read(stack.base_url, "/posts/hello-tier/")
+        assert page.header("X-Cache") == "MISS" and b"Hello tier" in page.body
+        assert unpack(get_pool().get(key)) is not None
 
 
 class TestPurges:
-    def test_a_save_in_this_process_reaches_the_tier_before_it_returns(self, stack, post):
-        read(stack, "/posts/hello-tier/")
-        assert b"Hello tier" in read(stack, "/posts/hello-tier/").body
+    def test_a_save_reaches_every_worker_of_every_front_before_it_returns(self, stack, post):
+        warm(stack, "/posts/hello-tier/")
         post.title = "Retitled in the tier test"
         post.save()
-        page = read(stack, "/posts/hello-tier/")
-        assert page.header("X-Cache") == "MISS" and b"Retitled in the tier test" in page.body
+        for base_url in fronts(stack):
+            for page in every_worker(base_url, "/posts/hello-tier/"):
+                assert b"Retitled in the tier test" in page.body, page.header("X-Cache")
 
-    def test_a_save_on_the_app_server_reaches_the_tier(self, stack, post, django_user_model):
+    def test_a_save_on_the_app_server_reaches_every_front(self, stack, post, django_user_model):
         django_user_model.objects.create_user("ed", password="s3cret-pass", is_staff=True, is_superuser=True)
-        read(stack, "/posts/hello-tier/")
-        read(stack, "/posts/hello-tier/")
+        warm(stack, "/posts/hello-tier/")
         browser = log_in(stack.base_url, "ed", "s3cret-pass")
         change = f"{stack.base_url}/admin/blog/post/{post.pk}/change/"
         form = browser.open(change).read().decode()
@@ -195,74 +256,180 @@ class TestPurges:
         browser.open(urllib.request.Request(
             change, data=urllib.parse.urlencode(data, doseq=True).encode(),
             headers={"Referer": change, "Origin": stack.base_url}))
-        page = read(stack, "/posts/hello-tier/")
-        assert b"Saved through the admin" in page.body, page.header("X-Cache")
+        for base_url in fronts(stack):
+            for page in every_worker(base_url, "/posts/hello-tier/"):
+                assert b"Saved through the admin" in page.body, page.header("X-Cache")
 
-    def test_a_purge_by_url_reaches_the_tier(self, stack, post):
-        read(stack, "/posts/hello-tier/")
-        read(stack, "/posts/hello-tier/")
+    def test_a_purge_empties_only_what_it_names(self, stack, post):
+        make_post("Other tier post", slug="other-tier")
+        warm(stack, "/posts/hello-tier/")
+        warm(stack, "/posts/other-tier/")
+        forget_in_memcached("/posts/other-tier/")  # served from here on by the tiers alone
         purge_urls(["http://site.test/posts/hello-tier/"])
-        assert read(stack, "/posts/hello-tier/").header("X-Cache") == "MISS"
+        for base_url in fronts(stack):
+            assert read(base_url, "/posts/hello-tier/").header("X-Cache") in ("MISS", "HIT")
+            for page in every_worker(base_url, "/posts/other-tier/"):
+                assert page.header("X-Cache") == "HIT"  # still in the tier: not emptied
+        assert read(stack.base_url, "/posts/hello-tier/").header("X-Cache") == "HIT"
 
-    def test_the_purge_location_takes_posts_only(self, stack):
-        assert read(stack, "/_cachekeys/purge").status == 405
-        first = fetch(stack.base_url, "/_cachekeys/purge", method="POST", body=b"")
-        second = fetch(stack.base_url, "/_cachekeys/purge", method="POST", body=b"")
-        assert first.status == second.status == 200
-        assert int(second.body) == int(first.body) + 1
-
-    def test_internal_reads_of_memcached_are_not_reachable(self, stack, post):
-        read(stack, "/posts/hello-tier/")
-        key = page_key("site.test", "/posts/hello-tier/")
-        assert read(stack, f"/_cachekeys/page/{key}").status == 404
-
-
-class TestUnreachableNginx:
-    def test_is_waited_out_for_its_ttl(self, stack):
-        nowhere = f"http://127.0.0.1:{free_port()}/_cachekeys/purge"
-        with override_settings(CACHEKEYS=tier_settings(stack, NGINX_FIRST_TIER_TTL=0.4,
-                                                       NGINX_PURGE_URLS=[purge_url(stack), nowhere])):
-            began = time.monotonic()
-            assert purge_first_tier(deleted_at=began) == [nowhere]
-            assert time.monotonic() - began >= 0.4
-
-    def test_a_reached_nginx_costs_no_wait(self, stack):
+    def test_a_save_waits_about_two_polls_and_no_ttl(self, stack, post):
+        read(stack.base_url, "/posts/hello-tier/")
         began = time.monotonic()
-        assert purge_first_tier(deleted_at=began) == []
-        assert time.monotonic() - began < 0.4
+        post.title = "Timed"
+        post.save()
+        took = time.monotonic() - began
+        assert get_config().purge_wait <= took < TTL / 2
 
-    def test_nothing_is_sent_with_the_tier_off(self, stack):
-        off = tier_settings(stack, NGINX_FIRST_TIER=False, NGINX_PURGE_URLS=["http://192.0.2.1/x"])
-        with override_settings(CACHEKEYS=off):
-            assert purge_first_tier(deleted_at=time.monotonic()) == []
+    def test_a_restarted_memcached_log_makes_every_front_forget_its_tier(self, stack, post):
+        warm(stack, "/posts/hello-tier/")
+        _, epoch, _ = log_keys(get_config().key_prefix)
+        # A purge whose record went with the restart: memcached forgot the page, no front was told.
+        Post.objects.filter(pk=post.pk).update(title="Changed behind everyone's back")
+        forget_in_memcached("/posts/hello-tier/")
+        pool = get_pool()
+        server = pool.servers[0]
+        pool.call(server, "set", epoch, b"another-epoch", expire=0, noreply=False)  # as a restart would
+        time.sleep(get_config().purge_wait)
+        for base_url in fronts(stack):
+            for page in every_worker(base_url, "/posts/hello-tier/"):
+                assert b"Changed behind" in page.body, page.header("X-Cache")
 
 
-class TestConfig:
-    def test_rendered_config_with_the_tier_is_accepted_by_nginx(self, tmp_path):
-        from django.core.management import call_command
+class TestAFrontThatCannotBeTold:
+    def test_stops_serving_from_its_tier(self, stack, post):
+        warm(stack, "/posts/hello-tier/")
+        stack.memcached[0].pause()  # neither the purge log nor pages can be read
+        try:
+            # A change no purge can announce: memcached takes no record now.
+            Post.objects.filter(pk=post.pk).update(title="Changed while memcached hangs")
+            time.sleep(get_config().purge_window + 0.1)
+            for base_url in fronts(stack):
+                page = read(base_url, "/posts/hello-tier/", timeout=15)
+                assert page.status == 200 and b"Changed while memcached hangs" in page.body
+                assert page.header("X-Cache") != "HIT"
+        finally:
+            stack.memcached[0].resume()
 
-        tmp_path.chmod(0o755)
-        tier = {**settings.CACHEKEYS, "NGINX_FIRST_TIER": True, "NGINX_PURGE_URLS": ["http://10.0.0.5/_cachekeys/purge"],
-                "NGINX_PURGE_ALLOW": ["10.0.0.0/24"]}
-        with override_settings(CACHEKEYS=tier), open(tmp_path / "nginx.conf", "w") as out:
-            call_command("nginx_config", "--standalone", f"--run-dir={tmp_path}", "--listen=127.0.0.1:18990",
-                         "--app=127.0.0.1:18991", "--memcached=127.0.0.1:18992", stdout=out)
-        text = (tmp_path / "nginx.conf").read_text()
-        assert "allow 10.0.0.0/24;" in text and text.count("location = /_cachekeys/purge") == 2
-        result = subprocess.run(["nginx", "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)],
-                                capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr
+    def test_serves_from_its_tier_again_once_it_can_read_the_log(self, stack, post):
+        warm(stack, "/posts/hello-tier/")
+        stack.memcached[0].pause()
+        time.sleep(get_config().purge_window + 0.1)
+        stack.memcached[0].resume()
+        time.sleep(get_config().purge_wait)
+        forget_in_memcached("/posts/hello-tier/")
+        assert read(stack.base_url, "/posts/hello-tier/").header("X-Cache") == "HIT"
 
-    def test_checks_name_each_misconfiguration(self):
-        bad = {**settings.CACHEKEYS, "NGINX_FIRST_TIER": True, "NGINX_PURGE_URLS": [],
-               "NGINX_PURGE_ALLOW": ["10.0.0.300"], "NGINX_FIRST_TIER_TTL": 0}
-        with override_settings(CACHEKEYS=bad):
-            assert [error.id for error in check_settings()] == [
-                "cachekeys.E023", "cachekeys.E022", "cachekeys.E020"]
-        with override_settings(CACHEKEYS={**bad, "NGINX_PURGE_URLS": ["https://x/p", "http://x/p"],
-                                          "NGINX_PURGE_ALLOW": [], "NGINX_FIRST_TIER_TTL": 30}):
-            assert [error.id for error in check_settings()] == ["cachekeys.E021", "cachekeys.W020"]
+
+class TestWhenDjangoIsDown:
+    """Grace copies (GRACE_SECONDS) while gunicorn is stopped, and the site's own 503."""
+
+    @pytest.fixture
+    def app_stopped(self, stack):
+        yield stack
+        stack.app.start()
+
+    def test_an_edited_page_is_served_stale_and_others_get_the_branded_503(self, stack, post, app_stopped):
+        first = read(stack.base_url, "/posts/hello-tier/")
+        post.title = "Edited before the outage"
+        post.save()  # purges the page; its grace copy stays
+        stack.app.stop()
+        stale = read(stack.base_url, "/posts/hello-tier/")
+        assert (stale.status, stale.header("X-Cache")) == (200, "STALE") and stale.body == first.body
+        zipped = read(stack.base_url, "/posts/hello-tier/", headers={"Accept-Encoding": "gzip"})
+        assert zipped.header("X-Cache") == "STALE" and gzip.decompress(zipped.body) == first.body
+        never = read(stack.base_url, "/posts/never-cached/")
+        assert never.status == 503 and never.header("Retry-After") == "30"
+        assert b"Respawn" in never.body and b"Back in a moment" in never.body
+        assert b"nginx" not in never.body.lower()
+        admin = read(stack.base_url, "/admin/")
+        assert admin.status == 503 and b"Back in a moment" in admin.body
+
+    @pytest.mark.parametrize("change", ["unpublish", "delete"])
+    def test_an_unpublished_or_deleted_post_is_never_served_from_any_copy(self, stack, post, app_stopped, change):
+        read(stack.base_url, "/posts/hello-tier/")
+        home = read(stack.base_url, "/")
+        assert b"Hello tier" in home.body
+        if change == "unpublish":
+            post.status = "draft"
+            post.save()
+        else:
+            post.delete()
+        stack.app.stop()
+        for uri in ("/posts/hello-tier/", "/"):
+            page = read(stack.base_url, uri)
+            assert page.status == 503 and b"Hello tier" not in page.body, uri
+
+
+class TestFragments:
+    """Includes of /_fragments/ put in on misses (SSI) and on hits (the tier)."""
+
+    def test_a_miss_and_its_hits_are_assembled_and_memcached_keeps_the_include(self, stack, post):
+        miss = read(stack.base_url, "/with-fragment/")
+        assert miss.header("X-Cache") == "MISS"
+        assert b"<aside>Latest: Hello tier</aside><p>the end</p>" in miss.body and b"<!--#" not in miss.body
+        stored = unpack(get_pool().get(page_key("site.test", "/with-fragment/")))
+        assert b"<!--# include" in gzip.decompress(stored.body)
+        for base_url in fronts(stack):
+            for page in every_worker(base_url, "/with-fragment/"):
+                assert page.header("X-Cache") == "HIT" and page.body == miss.body
+            zipped = read(base_url, "/with-fragment/", headers={"Accept-Encoding": "gzip"})
+            assert zipped.header("Content-Encoding") == "gzip" and gzip.decompress(zipped.body) == miss.body
+            assert zipped.header("Content-Length") == str(len(zipped.body))
+
+    def test_a_purged_fragment_is_fresh_on_the_next_hit_of_every_page_that_has_it(self, stack, post):
+        warm(stack, "/with-fragment/")
+        forget_in_memcached("/with-fragment/")  # the page itself now lives only in the tiers
+        Post.objects.filter(pk=post.pk).update(title="Renamed in the fragment")
+        purge_urls(["http://site.test/_fragments/latest/"])
+        for base_url in fronts(stack):
+            for page in every_worker(base_url, "/with-fragment/"):
+                assert page.header("X-Cache") == "HIT"  # re-assembled, not re-read
+                assert b"<aside>Latest: Renamed in the fragment</aside>" in page.body
+            zipped = read(base_url, "/with-fragment/", headers={"Accept-Encoding": "gzip"})
+            assert b"Renamed in the fragment" in gzip.decompress(zipped.body)
+
+    def test_only_fragments_are_put_in_on_hits(self, stack):
+        read(stack.base_url, "/foreign-include/")
+        hit = read(stack.base_url, "/foreign-include/")
+        assert hit.header("X-Cache") == "HIT"
+        assert hit.body == b'<p>before</p><!--# include virtual="/admin/" --><p>after</p>'
+
+    def test_nginx_asks_for_includes_and_a_client_cannot(self, stack, post):
+        direct = fetch(f"http://{stack.app.address}", "/with-fragment/", host="site.test",
+                       headers={"X-Cache-Fragments": "no"})
+        assert b"<aside>Latest: Hello tier</aside>" in direct.body  # inline without Nginx's header
+        forged = read(stack.base_url, "/with-fragment/", headers={"X-Cache-Fragments": "off"})
+        assert forged.header("X-Cache") == "MISS" and b"<aside>Latest: Hello tier</aside>" in forged.body
+        stored = unpack(get_pool().get(page_key("site.test", "/with-fragment/")))
+        assert b"<!--# include" in gzip.decompress(stored.body)  # Nginx's own value reached Django
+
+    def test_a_fragment_requested_by_a_client_is_an_ordinary_page(self, stack, post):
+        first = read(stack.base_url, "/_fragments/latest/")
+        second = read(stack.base_url, "/_fragments/latest/")
+        assert (first.header("X-Cache"), second.header("X-Cache")) == ("MISS", "HIT")
+        assert second.body == b"<aside>Latest: Hello tier</aside>"
+
+
+class TestDefaults:
+    def test_the_budget_follows_the_worker_count(self):
+        config = get_config()
+        assert tier_megabytes(config, "4") == 128 and tier_megabytes(config, "1") == 32
+        with override_settings(CACHEKEYS={**settings.CACHEKEYS, "NGINX_FIRST_TIER_MB": 500}):
+            assert tier_megabytes(get_config(), "4") == 500
+
+    def test_the_default_config_has_the_tier_and_tokens_off_everywhere(self):
+        out = io.StringIO()
+        call_command("nginx_config", stdout=out)
+        text = out.getvalue()
+        assert "cachekeys_tier.serve()" in text and "lua_shared_dict cachekeys_pages" in text
+        assert text.count("server {") == text.count("server_tokens off;")
 
 
 class TestConsistencyThroughTheTier(ConsistencyScenario):
     """Every change of the consistency test, with every page also held by the first tier."""
+
+    @pytest.fixture
+    def stack(self, tier_session: Stack, transactional_db) -> Iterator[Stack]:
+        with override_settings(CACHEKEYS=tier_settings(tier_session)):
+            tier_session.flush()
+            yield tier_session

@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cachekeys.purge import prune
-from cachekeys.store import retry_pending
+from cachekeys.deletes import retry_pending
 
 
 class Command(BaseCommand):

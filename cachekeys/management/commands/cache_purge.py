@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cachekeys.purge import PurgeReport, purge_all, purge_tags, purge_urls
-from cachekeys.store import retry_pending
+from cachekeys.deletes import retry_pending
 
 
 class Command(BaseCommand):
