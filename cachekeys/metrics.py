@@ -163,12 +163,8 @@ def exposition() -> bytes:
 NGINX_METRICS_PATH = "/_cachekeys/metrics"
 
 
-def nginx_metrics_urls(purge_urls: tuple[str, ...], base_url: str) -> list[str]:
-    """Each Nginx's metrics URL: beside its purge location, else the one cache_warm asks."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    if purge_urls:
-        return [urlunsplit((p.scheme, p.netloc, NGINX_METRICS_PATH, "", "")) for p in map(urlsplit, purge_urls)]
+def nginx_metrics_urls(base_url: str) -> list[str]:
+    """The Nginx metrics URL by default: beside the one cache_warm asks (fronts are not listed)."""
     return [base_url.rstrip("/") + NGINX_METRICS_PATH]
 
 

@@ -487,8 +487,12 @@
             if not ok then return nil, err end
             local found
             found, err = mc_get(sock, { LOG_COUNTER, LOG_EPOCH })
-            if found then ok, err = catch_up(sock, node, found) end
-            if found and ok then sock:setkeepalive(60000, 2) else sock:close() end
+            if not found then
+                sock:close()
+                return nil, err
+            end
+            ok, err = catch_up(sock, node, found)
+            if ok then sock:setkeepalive(60000, 2) else sock:close() end
             return ok, err
         end
 

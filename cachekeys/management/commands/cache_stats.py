@@ -13,12 +13,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--nginx", action="append", metavar="URL",
-                            help="an Nginx's metrics URL (repeat for several); default: beside each "
-                                 "NGINX_PURGE_URLS entry, else WARM_BASE_URL/_cachekeys/metrics")
+                            help="an Nginx's metrics URL (repeat for several); default: "
+                                 "WARM_BASE_URL/_cachekeys/metrics")
 
     def handle(self, *args, **options) -> None:
         config = get_config()
-        urls = options["nginx"] or nginx_metrics_urls(config.nginx_purge_urls, config.warm_base_url)
+        urls = options["nginx"] or nginx_metrics_urls(config.warm_base_url)
         table, unreachable = [], []
         for url in urls:
             try:
