@@ -51,13 +51,11 @@ def test_the_endpoint_answers_loopback_and_allowed_addresses_only(client):
     assert answer.status_code == 200 and b"cachekeys_pending_deletes" in answer.content
 
 
-def test_nginx_metrics_sit_beside_each_purge_location_else_at_the_warm_url():
+def test_nginx_metrics_default_to_the_warm_url():
     from cachekeys.metrics import nginx_metrics_urls
 
-    assert nginx_metrics_urls(("http://10.0.0.5/_cachekeys/purge", "http://10.0.0.6:8080/_cachekeys/purge"),
-                              "http://127.0.0.1:8000") == ["http://10.0.0.5/_cachekeys/metrics",
-                                                           "http://10.0.0.6:8080/_cachekeys/metrics"]
-    assert nginx_metrics_urls((), "http://127.0.0.1:8000/") == ["http://127.0.0.1:8000/_cachekeys/metrics"]
+    # No list of fronts exists any more (purges reach them through memcached): one default.
+    assert nginx_metrics_urls("http://127.0.0.1:8000/") == ["http://127.0.0.1:8000/_cachekeys/metrics"]
 
 
 @pytest.mark.django_db

@@ -15,7 +15,7 @@ def exchange(uri: str = "/posts/gone/", **changes) -> Exchange:
     looked = lookup("GET", "site.test", uri, page_key("site.test", uri), KeyRules())
     base = Exchange(lookup=looked, path=uri.split("?")[0], canonical_uri=looked.key_uri, has_session_cookie=False,
                     has_authorization=False, csrf_token_used=False, opted_out=False, opted_in=False, status=404,
-                    streaming=False, content_type="text/html; charset=utf-8", sets_cookie=False,
+                    streaming=False, headers=(("Content-Type", "text/html; charset=utf-8"),), sets_cookie=False,
                     cache_control="", vary="")
     return dataclasses.replace(base, **changes)
 
