@@ -358,9 +358,20 @@
         -- body, plain; a client's own request is an ordinary page.
         local function serve_fragment()
             if not ngx.is_subrequest then return serve() end
-            local body = fragment(ngx.var.uri)
-            ngx.header["Content-Type"] = "text/html; charset=utf-8"
-            ngx.print(body or "")  -- unavailable: the page goes without it (never an error page)
+            -- An SSI include (on a miss) never waits inside Lua: several such subrequests
+            -- each waiting on a capture left their page hanging. From the tier at once, else
+            -- straight to Django through the render location (Nginx's own proxying, which
+            -- SSI handles), which renders the fragment and stores it under its key.
+            local uri = ngx.var.uri
+            local key = key_of(uri)
+            local body = usable() and pages:get("p:" .. key)
+            if body then
+                ngx.header["Content-Type"] = "text/html; charset=utf-8"
+                ngx.print(body)
+                return ngx.eof()
+            end
+            ngx.var.cachekeys_uri, ngx.var.cachekeys_key = uri, key
+            return ngx.exec("/_cachekeys/render")
         end
 
         -- No app server answered: the page's grace copy (X-Cache: STALE), else the site's

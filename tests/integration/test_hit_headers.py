@@ -50,12 +50,7 @@ def site(stack):
     }
 
 
-# Until the stored value carries the miss's headers (contract 1, helper "nginx"), the hit
-# drops these: strict, so the fix turns them into failures to unmark.
-AWAITING_STORED_HEADERS = pytest.mark.xfail(strict=True, reason="hit drops a header its miss had "
-                                            "(feed: Last-Modified, sitemap: X-Robots-Tag)")
-KINDS = ["home", "post", "category", "tag", "author", "archive",
-         pytest.param("feed", marks=AWAITING_STORED_HEADERS), pytest.param("sitemap", marks=AWAITING_STORED_HEADERS),
+KINDS = ["home", "post", "category", "tag", "author", "archive", "feed", "sitemap",
          "api list", "api detail", "page"]
 
 
