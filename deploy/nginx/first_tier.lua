@@ -354,24 +354,9 @@
             return respond(entry, gzip_client, "HIT")
         end
 
-        -- /_fragments/...: for an include on a miss (an SSI subrequest) the fragment's
-        -- body, plain; a client's own request is an ordinary page.
-        local function serve_fragment()
-            if not ngx.is_subrequest then return serve() end
-            -- An SSI include (on a miss) never waits inside Lua: several such subrequests
-            -- each waiting on a capture left their page hanging. From the tier at once, else
-            -- straight to Django through the render location (Nginx's own proxying, which
-            -- SSI handles), which renders the fragment and stores it under its key.
-            local uri = ngx.var.uri
-            local key = key_of(uri)
-            local body = usable() and pages:get("p:" .. key)
-            if body then
-                ngx.header["Content-Type"] = "text/html; charset=utf-8"
-                ngx.print(body)
-                return ngx.eof()
-            end
-            ngx.var.cachekeys_uri, ngx.var.cachekeys_key = uri, key
-            return ngx.exec("/_cachekeys/render")
+        -- /_fragments/...: the key Nginx's own proxy names to Django (set_by_lua: no wait).
+        local function fragment_key()
+            return key_of(ngx.var.uri)
         end
 
         -- No app server answered: the page's grace copy (X-Cache: STALE), else the site's
@@ -572,6 +557,6 @@
             ngx.say("{", table.concat(fields, ", "), "}")
         end
 
-        return { serve = serve, serve_fragment = serve_fragment, unavailable = unavailable,
+        return { serve = serve, fragment_key = fragment_key, unavailable = unavailable,
                  start = start, status = status }
     end)()
