@@ -18,10 +18,9 @@ from cachekeys.value import uncarried
 HONOURED_VARY = frozenset({"accept-encoding", "cookie"})
 UNCACHEABLE_DIRECTIVES = frozenset({"private", "no-cache", "no-store"})
 # Redirects shared like pages when the view vouches for them (opted in: blog.redirects'
-# 301s to where an old address moved), never one any path gets (APPEND_SLASH's). Empty
-# until Nginx serves a stored value's own status and Location (cachekeys.value,
-# contract 1); then {301, 308}.
-VOUCHED_REDIRECTS: frozenset[int] = frozenset()
+# 301s to where an old address moved), never one any path gets (APPEND_SLASH's). Nginx
+# serves a stored value's own status and Location (cachekeys.value, contract 1).
+VOUCHED_REDIRECTS: frozenset[int] = frozenset({301, 308})
 
 
 @dataclass(frozen=True)

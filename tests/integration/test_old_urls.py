@@ -11,9 +11,6 @@ from tests.factories import make_post
 from tests.http import fetch
 
 pytestmark = pytest.mark.integration
-AWAITING_STORED_STATUS = pytest.mark.xfail(
-    strict=True, reason="stored 301s wait for Nginx to serve a value's status and Location "
-    "(cachekeys.value): then cachekeys.policy.VOUCHED_REDIRECTS = {301, 308}")
 
 
 def get(stack, uri: str):
@@ -33,7 +30,6 @@ def test_an_old_slug_answers_301_through_nginx_and_follows_the_post(stack):
     assert get(stack, "/posts/launch/").status == 404
 
 
-@AWAITING_STORED_STATUS
 def test_an_old_slug_is_a_stored_301_that_follows_the_post(stack):
     post = make_post("Launch", slug="launch")
     post.slug = "launch-day"
@@ -51,7 +47,6 @@ def test_an_old_slug_is_a_stored_301_that_follows_the_post(stack):
     assert get(stack, "/posts/launch/").status == 404
 
 
-@AWAITING_STORED_STATUS
 def test_wordpress_p_id_stored(stack):
     make_post("Imported", slug="imported", wordpress_id=123)
     for cache in ("MISS", "HIT"):
