@@ -280,7 +280,6 @@ HIDDEN_ADDRESSES = ["/2024/01/04/template-password-protected/", "/?p=1002", "/20
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(not redirects.available(), reason="blog.models.OldUrl (helper keys) is not there yet")
 class TestOldAddresses:
     def test_every_old_address_is_a_301_to_its_new_page(self, fresh_media, old_uploads):
         import_site("--uploads", str(old_uploads))

@@ -60,7 +60,6 @@ class TestImportedSiteThroughNginx:
             assert fetch(imported.base_url, path).status == 200, path
         assert Image.objects.filter(wordpress_id__isnull=False).count() == 3
 
-    @pytest.mark.skipif(not redirects.available(), reason="blog.models.OldUrl (helper keys) is not there yet")
     def test_every_old_address_is_a_301_from_the_cache_too(self, imported):
         for old, new in OLD_ADDRESSES:
             if old == new:
