@@ -6,7 +6,6 @@ import pytest
 KNOWN_FAILING = {
     "test_comments.py::TestFooterPages::test_publishing_a_footer_page_refreshes_every_cached_page",
     "test_failures.py::TestMemcachedPool::test_a_node_that_returns_takes_its_pages_back_and_orphans_are_purged",
-    "test_hit_headers.py::test_fragments_carry_their_headers_too",
     "test_metrics.py::test_the_counts_tell_what_happened",
     "test_metrics.py::test_the_first_tier_reports_its_size_and_evictions",
     "test_page_cache.py::TestMissThenHit::test_the_value_is_gzip_under_the_key_cache_key_prints",
