@@ -102,17 +102,21 @@ class Document:
 
 
 def documents(ids: list[int]) -> list[Document]:
-    """Read what the index holds for these posts (one query per table, whatever their number)."""
-    from blog.models import Post
+    """Read what the index holds for these posts (a query per table, whatever their number)."""
+    from blog.models import Category, Post
 
     # Only posts public now or scheduled are indexed (drafts leave it on save); a
     # scheduled one is found once its date has come, by the query's own date test.
     chosen = Post.objects.filter(pk__in=ids)
-    posts = ((chosen.public() | chosen.scheduled().order_by())
-             .select_related("category__parent").prefetch_related("tags"))
+    posts = (chosen.public() | chosen.scheduled().order_by()).prefetch_related("tags", "extra_categories")
+    names = {pk: (name, parent) for pk, name, parent in Category.objects.values_list("pk", "name", "parent_id")}
+    parents = {pk: parent for pk, (_, parent) in names.items()}
     found = []
     for post in posts:
-        categories = [c.name for c in post.category.trail()] if post.category else []
+        # The primary category and every other one, each with the sections above it.
+        filed = [post.category_id, *(c.pk for c in post.extra_categories.all())]
+        trails = [pk for category in filed for pk in reversed(Category.lineage(parents, category))]
+        categories = [names[pk][0] for pk in dict.fromkeys(trails)]
         found.append(Document(post.pk, post.title, plain_text(post.excerpt), _text_of(post.body_html),
                               " ".join(tag.name for tag in post.tags.all()), " ".join(categories),
                               post.published_at))
@@ -313,36 +317,97 @@ def _post_deleted(sender, instance, **kwargs) -> None:
     reindex([instance.pk])
 
 
-def _tags_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
-    if action in ("post_add", "post_remove", "post_clear"):
-        if not reverse:
-            reindex([instance.pk])
-        else:  # tag.posts.add(...): the posts named, or all of the tag's on a clear
-            reindex(pk_set or [])
+# A reverse clear (``tag.posts.clear()``) names no posts: the ones it is about to leave
+# are read before it (pre_clear), kept on the instance the signals share, and reindexed
+# after it (post_clear).
+_CLEARING = "_search_posts_clearing"
+
+
+def affected_posts(action: str, reverse: bool, instance, pk_set, through, field: str) -> list[int] | None:
+    """The ids of the posts an m2m change of ``Post.<field>`` alters, or None when it alters none yet.
+
+    Forward (``post.tags.add(...)``): the post itself. Reverse (``tag.posts.add(...)``,
+    ``category.extra_posts.remove(...)``): the posts named, or on a clear every post
+    that carried the tag or category, read before the clear.
+    """
+    if action == "pre_clear" and reverse:
+        setattr(instance, _CLEARING, list(through.objects.filter(**{f"{_other_end(field)}_id": instance.pk})
+                                          .values_list("post_id", flat=True)))
+        return None
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return None
+    if not reverse:
+        return [instance.pk]
+    if action == "post_clear":
+        return instance.__dict__.pop(_CLEARING, [])
+    return list(pk_set or [])
+
+
+def _other_end(field: str) -> str:
+    from blog.models import Post
+
+    return Post._meta.get_field(field).m2m_reverse_field_name()
+
+
+def _relation_changed(field: str):
+    def changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+        ids = affected_posts(action, reverse, instance, pk_set, sender, field)
+        if ids:
+            reindex(ids)
+    return changed
+
+
+_tags_changed = _relation_changed("tags")
+_extra_categories_changed = _relation_changed("extra_categories")
+
+
+def posts_labelled(instance) -> list[int]:
+    """The posts a tag or category names in their index rows (categories: at any depth below)."""
+    from blog.models import Post, Tag
+    from blog.queries import descendant_ids
+
+    if isinstance(instance, Tag):
+        ids = Post.objects.filter(tags=instance).values_list("pk", flat=True)
+    else:
+        below = descendant_ids(instance)
+        ids = (Post.objects.filter(category__in=below) | Post.objects.filter(extra_categories__in=below)) \
+            .values_list("pk", flat=True)
+    return sorted(set(ids))
 
 
 def _name_changed(sender, instance, created: bool = False, raw: bool = False, **kwargs) -> None:
     """A renamed tag or category: the posts carrying it."""
-    from blog.models import Post, Tag
-    from blog.queries import descendant_ids
+    if not (created or raw):
+        reindex(posts_labelled(instance))
 
-    if created or raw:
-        return
-    if sender is Tag:
-        ids = Post.objects.filter(tags=instance).values_list("pk", flat=True)
-    else:
-        ids = Post.objects.filter(category__in=descendant_ids(instance)).values_list("pk", flat=True)
-    reindex(list(ids))
+
+# A deleted tag or category leaves its posts without firing any m2m signal (the links go
+# by cascade, the primary category by SET NULL): the posts are read before, reindexed after.
+_DELETING = "_search_posts_deleting"
+
+
+def _label_deleting(sender, instance, **kwargs) -> None:
+    setattr(instance, _DELETING, posts_labelled(instance))
+
+
+def _label_deleted(sender, instance, **kwargs) -> None:
+    # After the cascade and SET NULL have run (Django's collector sends post_delete last).
+    reindex(instance.__dict__.pop(_DELETING, []))
 
 
 def register() -> None:
     """Keep the index current on every save that sends signals (from ``ready()``)."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
     from blog.models import Category, Post, Tag
 
     post_save.connect(_post_saved, sender=Post, dispatch_uid="blog-search-post")
     post_delete.connect(_post_deleted, sender=Post, dispatch_uid="blog-search-post-delete")
     m2m_changed.connect(_tags_changed, sender=Post.tags.through, dispatch_uid="blog-search-tags")
-    post_save.connect(_name_changed, sender=Tag, dispatch_uid="blog-search-tag")
-    post_save.connect(_name_changed, sender=Category, dispatch_uid="blog-search-category")
+    m2m_changed.connect(_extra_categories_changed, sender=Post.extra_categories.through,
+                        dispatch_uid="blog-search-extra-categories")
+    for label in (Tag, Category):
+        uid = f"blog-search-{label._meta.model_name}"
+        post_save.connect(_name_changed, sender=label, dispatch_uid=uid)
+        pre_delete.connect(_label_deleting, sender=label, dispatch_uid=uid)
+        post_delete.connect(_label_deleted, sender=label, dispatch_uid=uid)

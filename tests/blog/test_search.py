@@ -65,6 +65,47 @@ class TestSearching:
         post.delete()
         assert found("sunset") == []
 
+    def test_reverse_tag_changes_reindex_the_posts(self):
+        tag = Tag.objects.create(name="Roguelike", slug="roguelike")
+        first, second = make_post("First one"), make_post("Second one")
+        tag.posts.add(first, second)
+        assert sorted(found("roguelike")) == ["First one", "Second one"]
+        tag.posts.remove(first)
+        assert found("roguelike") == ["Second one"]
+        tag.posts.add(first)
+        tag.posts.clear()  # names no post: the ones it leaves are read before it
+        assert found("roguelike") == []
+        assert sorted(found("one")) == ["First one", "Second one"]  # the posts themselves stay
+
+    def test_other_categories_are_searched_and_kept_current_from_either_side(self):
+        section = Category.objects.create(name="Handhelds", slug="handhelds")
+        nested = Category.objects.create(name="Portables", slug="portables", parent=section)
+        post, other = make_post("Filed twice"), make_post("Filed elsewhere")
+        post.extra_categories.add(nested)
+        assert found("portables") == ["Filed twice"] and found("handhelds") == ["Filed twice"]
+        nested.extra_posts.add(other)
+        assert sorted(found("portables")) == ["Filed elsewhere", "Filed twice"]
+        nested.extra_posts.clear()
+        assert found("portables") == []
+        post.extra_categories.add(nested)
+        section.name = "Pocket consoles"
+        section.save()  # a parent renamed: the posts filed below it
+        assert found("pocket") == ["Filed twice"] and found("handhelds") == []
+
+    def test_deleted_tags_and_categories_leave_the_index(self):
+        tag = Tag.objects.create(name="Metroidvania", slug="metroidvania")
+        category = Category.objects.create(name="Platformers", slug="platformers")
+        post = make_post("Castle story", tags=[])
+        post.tags.add(tag)
+        post.category = category
+        post.save()
+        extra = make_post("Side story")
+        extra.extra_categories.add(category)
+        tag.delete()
+        category.delete()
+        assert found("metroidvania") == [] and found("platformers") == []
+        assert sorted(found("story")) == ["Castle story", "Side story"]
+
     def test_highlighted_and_escaped(self):
         make_post("Tips & <tricks> for Elden Ring", body="<p>Some &lt;b&gt; text, then the elden boss fight.</p>")
         [hit] = search.search(search.terms("elden"), 0, 10).hits
