@@ -29,6 +29,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
+from blog.wordpress.slugs import term_slug
 from cachekeys.canonical import canonical_query
 
 CHUNK = 400
@@ -162,8 +163,6 @@ def site_addresses(scan, base: str, using: str) -> dict[tuple[str, str], Target]
 
 def _terms(model, terms: dict, using: str):
     """Yield (nicename, term, target) for each of the export's terms the site has."""
-    from blog.wordpress.writers import term_slug
-
     pks = dict(model.objects.using(using).filter(
         slug__in=[term_slug(term) for term in terms.values()]).values_list("slug", "pk"))
     for nicename, term in terms.items():

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,17 +24,17 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from blog.html import plain_text, summarize
-from blog.models import Category, Comment, Image, Page, Post, Tag
-from blog.wordpress import media
+from blog.models import Category, Comment, Image, Page, Post
+from blog.wordpress import media, redirects
 from blog.wordpress.formatting import Attachment
 from blog.wordpress.parser import Author, Comment as WxrComment, Item, Term
+from blog.wordpress.slugs import term_slug
 
 BATCH = 500  # items read back from the spool and looked up per query
 FALLBACK_LOGIN = "wordpress"  # the author of items whose dc:creator is empty
 ZERO_DATE = "0000-00-00 00:00:00"  # WordPress's "no date", e.g. an unscheduled draft's GMT date
 MAX_SLUG = Post._meta.get_field("slug").max_length
 MAX_PAGE_SLUG = Page._meta.get_field("slug").max_length
-MAX_TERM = Tag._meta.get_field("slug").max_length
 
 
 class ImportFailure(Exception):
@@ -232,17 +231,6 @@ def upsert_authors(authors: Iterable[Author], using: str) -> dict[str, int]:
             users.update(User.objects.using(using).filter(**{f"{name_field}__in": chunk})
                          .values_list(name_field, "pk"))
     return {author.login: users[author.login[:limit]] for author in authors}
-
-
-def term_slug(term: Term) -> str:
-    """Return a valid ASCII slug for a WordPress term: nicename, else name, else its id."""
-    for text in (unquote(term.nicename), term.name):
-        slug = slugify(text)[:MAX_TERM].strip("-")
-        if slug:
-            return slug
-    kind = "category" if term.taxonomy == "category" else "tag"
-    key = term.term_id or zlib.crc32(f"{term.nicename}\0{term.name}".encode())
-    return f"{kind}-{key}"
 
 
 def upsert_terms(model, terms: Iterable[Term], using: str) -> dict[str, int]:
@@ -605,7 +593,6 @@ def write_pages(items: list[PreparedPage], photos: PhotoMap, report, using: str)
 def purge_pages(page_ids: list[int], addresses: list[tuple[str, str]] = ()) -> None:
     """Purge the pages' own addresses, the lists of pages (footer, sitemap), and what the
     old addresses recorded answered before (a kept 404)."""
-    from blog.wordpress import redirects
     from cachekeys.dependencies import instance_tag
     from cachekeys.purge import purge_tags
 
@@ -657,7 +644,6 @@ def _remember(report, kind: str, wp_id: int, link: str, obj: Model) -> None:
 
 def record_old_addresses(report, scan, using: str) -> None:
     """Record every old address of the items written (see ``blog.wordpress.redirects``)."""
-    from blog.wordpress import redirects
 
     changed = redirects.record(report.written, scan.site_url, using, scan=scan,
                                first_cluster=report.cluster.index == 1)
