@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from django.contrib.contenttypes.models import ContentType
+from django.core import checks
 from django.db import models
 from django.db.models.signals import post_save, pre_save
 from django.http import HttpRequest, HttpResponseBase, HttpResponsePermanentRedirect
@@ -151,7 +152,22 @@ def _row_tags(pk: int, old: tuple | None, new: tuple | None) -> set[str]:
     return tags
 
 
+def old_url_params_are_looked_up(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Nginx looks up only allow-listed parameters: an old address outside them reaches Django every time."""
+    from cachekeys.conf import get_config
+
+    missing = sorted(OLD_URL_PARAMS - set(get_config().query_params))
+    if not missing:
+        return []
+    return [checks.Warning(
+        f"WordPress's old addresses /?{missing[0]}=... are never served from the cache",
+        hint=f"add {', '.join(repr(name) for name in missing)} to CACHEKEYS['QUERY_PARAMS'] "
+             "(blog.redirects.OLD_URL_PARAMS)",
+        id="blog.W001")]
+
+
 def register(models_with_slugs: Iterable[type[models.Model]] = MOVABLE) -> None:
+    checks.register(old_url_params_are_looked_up)
     track(OldUrl)
     tracker.watch(OldUrl, _row_state, _row_tags)
     for model in models_with_slugs:

@@ -227,8 +227,10 @@ CACHEKEYS = {
     # Who may read /_cachekeys/metrics besides loopback (Prometheus), on Nginx and Django.
     "METRICS_ALLOW": read_addresses("METRICS_ALLOW", default=[]),
     # The API's paging and filters (blog/api/) are part of a cacheable URL; nothing else is.
-    # "p": WordPress's /?p=ID, answered with a 301 to that post (blog.redirects).
-    "QUERY_PARAMS": ["page", "limit", "offset", "category", "tag", "p"],
+    # WordPress's old addresses of "/" (/?p=ID, /?page_id=ID, /?cat=ID...), answered with a
+    # 301 to where they moved (blog.redirects.OLD_URL_PARAMS; check blog.W001).
+    "QUERY_PARAMS": ["page", "limit", "offset", "category", "tag",
+                     "p", "page_id", "attachment_id", "cat", "m", "feed", "author"],
     # /api/v1/me/ answers per visitor: Nginx must never look it up, Django never store it.
     # So do comment submissions and an author's question about their own comment.
     "BYPASS_PREFIXES": ["/admin/", "/api/v1/me/", "/api/v1/comment/"],

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from blog.models import OldUrl, Post
-from blog.redirects import record_old_url
+from blog.redirects import old_url_params_are_looked_up, record_old_url
 from tests.factories import make_category, make_post, make_tag
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +107,13 @@ class TestRows:
 def test_other_parameters_still_get_the_home_page():
     make_post("Home story", slug="home-story")
     assert get("/?ref=mail").status_code == 200
+
+
+class TestOldParamsAreLookedUp:
+    def test_the_project_settings_let_nginx_look_up_every_old_address(self):
+        assert old_url_params_are_looked_up() == []
+
+    def test_a_missing_one_is_a_warning_naming_it(self, settings):
+        settings.CACHEKEYS = {**settings.CACHEKEYS, "QUERY_PARAMS": ["page", "p"]}
+        [warning] = old_url_params_are_looked_up()
+        assert warning.id == "blog.W001" and "'page_id'" in warning.hint and "'p'," not in warning.hint
