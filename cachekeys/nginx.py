@@ -79,14 +79,18 @@ def lua_long_string(text: str) -> str:
     return f"[{'=' * level}[\n{text}]{'=' * level}]"
 
 
-def tier_megabytes(config: Config, workers: str) -> int:
+# The smallest shared dict Nginx accepts is 8 memory pages; a little more leaves room for pages.
+TIER_MIN_KB = 64
+
+
+def tier_megabytes(config: Config, workers: str) -> float:
     """The first tier's budget: NGINX_FIRST_TIER_MB, else MB_PER_WORKER per Nginx worker.
 
     ``workers`` is what ``worker_processes`` says; ``auto`` (Nginx's default on Debian
     too) is one per CPU, as Nginx counts them.
     """
     if config.nginx_first_tier_mb:
-        return max(1, int(config.nginx_first_tier_mb))
+        return max(TIER_MIN_KB / 1024, float(config.nginx_first_tier_mb))
     count = int(workers) if str(workers).isdigit() else (os.cpu_count() or 1)
     return MB_PER_WORKER * max(1, count)
 
@@ -132,7 +136,7 @@ def context(options: NginxOptions, config: Config) -> dict:
         "first_tier": config.nginx_first_tier,
         "first_tier_lua": "true" if config.nginx_first_tier else "false",
         "first_tier_ttl": float(config.nginx_first_tier_ttl),
-        "first_tier_mb": tier_megabytes(config, options.worker_processes),
+        "first_tier_kb": round(tier_megabytes(config, options.worker_processes) * 1024),
         "purge_poll": config.nginx_purge_poll_seconds,
         "purge_window": config.purge_window,
         "log_counter": lua_string(counter),

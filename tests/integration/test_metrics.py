@@ -10,16 +10,17 @@ import io
 from collections import Counter
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
-from django.test import override_settings
 from prometheus_client.parser import text_string_to_metric_families
 
-from cachekeys.metrics import exposition
-from blog.surrogates import tag_posts
 from blog.models import Tag
+from blog.surrogates import tag_posts
+from cachekeys.fragments import FRAGMENT_PREFIX
+from cachekeys.metrics import exposition
+from cachekeys.models import CachedPage
 from cachekeys.purge import purge_tags, purge_urls
 from tests.factories import make_post
+from tests.integration.test_first_tier import tier_site
 from tests.http import fetch
 
 pytestmark = pytest.mark.integration
@@ -72,6 +73,9 @@ def test_the_counts_tell_what_happened(make_site):
     assert bypass.header("X-Cache") == "BYPASS"  # a parameter not allow-listed: Django, not stored
     missing = fetch(stack.base_url, "/no-such-page/", host="site.test")
     assert missing.status == 404
+    # The pages' shared parts (sidebar, footer...) were rendered once each too, by their includes.
+    parts = CachedPage.objects.filter(uri__startswith=FRAGMENT_PREFIX).count()
+    assert parts
 
     purged = purge_urls(["http://site.test/posts/second/"])
     assert len(purged.keys) == 1 and not purged.failed_servers
@@ -91,13 +95,13 @@ def test_the_counts_tell_what_happened(make_site):
     delta = Samples({key: app[key] - app_before[key] for key in app})
     # A 404 Nginx keeps itself (a negative entry) is a MISS; one it does not, a BYPASS.
     kept_404 = missing.header("X-Cache") == "MISS"
-    assert delta[one("cachekeys_renders_total", outcome="MISS")] == 3 + kept_404
+    assert delta[one("cachekeys_renders_total", outcome="MISS")] == 3 + kept_404 + parts
     assert delta[one("cachekeys_renders_total", outcome="BYPASS")] == 1 + (not kept_404)
     assert delta[one("cachekeys_store_refusals_total", reason="not looked up by nginx")] == 1  # the bypass
     assert delta[one("cachekeys_store_refusals_total", reason="status")] == (not kept_404)
-    assert delta[one("cachekeys_render_seconds_count")] == 5
-    # Each miss and the 404 rendered holding the claim (no other reader was waiting).
-    assert delta[one("cachekeys_coalesce_total", result="claimed")] == 4
+    assert delta[one("cachekeys_render_seconds_count")] == 5 + parts
+    # Each miss, part and the 404 rendered holding the claim (no other reader was waiting).
+    assert delta[one("cachekeys_coalesce_total", result="claimed")] == 4 + parts
     assert delta[one("cachekeys_purges_total", result="ok")] == 1
     assert delta[one("cachekeys_purges_total", result="missed a node")] == 1
     assert delta[one("cachekeys_purge_keys_total", kind="page")] == len(purged.keys) + len(with_dead_node.keys)
@@ -131,11 +135,8 @@ def test_metrics_are_refused_to_other_addresses(stack):
 
 
 def test_the_first_tier_reports_its_size_and_evictions(transactional_db):
-    from tests.integration.test_first_tier import first_tier_site
-
-    # 50 KB per worker: a few pages fill it, and the next one makes it drop live pages.
-    with override_settings(CACHEKEYS={**settings.CACHEKEYS, "NGINX_FIRST_TIER_MB": 0.05}), \
-            first_tier_site() as stack:
+    # 64 KB for the Nginx (the least it takes): a few pages fill it, the next make it drop live pages.
+    with tier_site(NGINX_FIRST_TIER_MB=0.0625) as stack:
         posts = [make_post(f"Tier {i}", slug=f"tier-{i}", body="<p>" + "words " * 2000 + "</p>")
                  for i in range(6)]
         for post in posts:
@@ -143,6 +144,6 @@ def test_the_first_tier_reports_its_size_and_evictions(transactional_db):
             assert fetch(stack.base_url, uri, host="site.test").header("X-Cache") == "MISS"
             assert fetch(stack.base_url, uri, host="site.test").header("X-Cache") == "HIT"
         found = nginx_metrics(stack)
-    assert 0 < found[one("cachekeys_nginx_first_tier_bytes")] <= 0.05 * 1024 * 1024
-    assert found[one("cachekeys_nginx_first_tier_workers")] == 1
+    assert 0 < found[one("cachekeys_nginx_first_tier_bytes")] <= 64 * 1024
+    assert found[one("cachekeys_nginx_first_tier_workers")] == 1  # the poller reports the shared tier
     assert found[one("cachekeys_nginx_first_tier_evictions_total")] >= 1
