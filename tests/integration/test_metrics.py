@@ -16,7 +16,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from blog.models import Tag
 from blog.surrogates import tag_posts
 from cachekeys.fragments import FRAGMENT_PREFIX
-from cachekeys.metrics import exposition
 from cachekeys.models import CachedPage
 from cachekeys.purge import purge_tags, purge_urls
 from tests.factories import make_post
