@@ -7,11 +7,13 @@ class BlogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from blog import comments, images, invalidation, pages, redirects, search
+        from django.db.models.signals import post_delete
+
+        from blog import comments, invalidation, models, pages, redirects, search
 
         invalidation.register()
         comments.register()
-        images.register()
+        post_delete.connect(models.image_deleted, sender=models.Image, dispatch_uid="blog-images-delete-files")
         pages.register()
         redirects.register()
         search.register()

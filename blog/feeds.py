@@ -7,7 +7,7 @@ from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Enclosure
 from django.urls import reverse_lazy
 
-from blog import images, queries
+from blog import photos, queries
 from blog.models import Post
 from blog.site import SITE_NAME, SITE_TAGLINE, display_name
 
@@ -51,7 +51,7 @@ class LatestPostsFeed(Feed):
 
     def item_enclosures(self, item: Post) -> list[Enclosure]:
         """The cover photo, as RSS readers show it: its widest size in its own format."""
-        size = images.largest(item.cover) if item.cover else None
+        size = photos.largest(item.cover) if item.cover else None
         if size is None:
             return []
         url = self.request.build_absolute_uri(item.cover.file.storage.url(size["name"]))

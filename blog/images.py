@@ -1,4 +1,4 @@
-"""Photos: checking an upload, cleaning it, and making the sizes pages serve.
+"""Photo files: checking an upload, cleaning it, storing it once with its sizes, deleting files.
 
 An upload is decoded with Pillow before anything is stored (the extension proves
 nothing); files that are not JPEG, PNG, GIF or WebP, that are larger than
@@ -12,13 +12,14 @@ the photo) are made once, in WebP and in the photo's own format, named by the sa
 hash. Names never change for the same bytes, so Nginx serves ``/media/`` with a year's
 ``immutable`` caching. Everything goes through Django's storage API, so the files may
 live on the local disk (``MEDIA_ROOT``) or on an S3-compatible store.
+
+Nothing here reads the database: ``blog.models.Image`` calls ``store`` on save and forgets
+the files no photo uses any more; what pages make of a photo is ``blog.photos``.
 """
 from __future__ import annotations
 
 import hashlib
-import html
 import io
-import re
 import warnings
 from dataclasses import dataclass
 
@@ -234,123 +235,3 @@ def delete_files(names: list[str], storage: Storage) -> None:
     for name in names:
         if name and storage.exists(name):
             storage.delete(name)
-
-
-def forget_files(name: str, renditions: list[dict], storage: Storage) -> None:
-    """Delete a photo's files once the transaction commits, unless another photo shares them."""
-    from django.db import transaction
-
-    from blog.models import Image
-
-    def delete() -> None:
-        if not Image.objects.filter(file=name).exists():
-            delete_files(files_of(name, renditions), storage)
-
-    transaction.on_commit(delete)
-
-
-# -- pages --------------------------------------------------------------------------------
-def sources(image, storage: Storage | None = None) -> dict:
-    """What a <picture> needs: srcset per format, the fallback's src, width and height."""
-    storage = storage or image.file.storage
-    by_format: dict[str, list[dict]] = {}
-    for item in image.renditions:
-        by_format.setdefault(item["format"], []).append(item)
-    fallback_type = next((t for t in by_format if t != "image/webp"), "image/webp")
-    def srcset(items: list[dict]) -> str:
-        return ", ".join(f"{storage.url(item['name'])} {item['width']}w" for item in items)
-    fallback = by_format.get(fallback_type, [])
-    middle = next((item for item in fallback if item["width"] >= 960), fallback[-1] if fallback else None)
-    return {
-        "webp": srcset(by_format.get("image/webp", [])) if fallback_type != "image/webp" else "",
-        "srcset": srcset(fallback),
-        "src": storage.url(middle["name"]) if middle else image.file.url,
-        "width": image.width,
-        "height": image.height,
-        "largest": max((item["width"] for item in fallback), default=image.width),
-    }
-
-
-def largest(image) -> dict | None:
-    """The widest size in the photo's own format (og:image, the feed's enclosure)."""
-    items = [item for item in image.renditions if item["format"] != "image/webp"] or image.renditions
-    return max(items, key=lambda item: item["width"]) if items else None
-
-
-def largest_url(image) -> str:
-    item = largest(image)
-    return image.file.storage.url(item["name"]) if item else image.file.url
-
-
-_IMG = re.compile(r"<img\b[^>]*>")
-_ALONE = re.compile(r"<p>\s*(<img\b[^>]*>)\s*</p>")
-_ATTRIBUTE = re.compile(r'\b(src|alt)="([^"]*)"')
-_LIBRARY_NAME = re.compile(r"(images/[0-9a-f]{%d}\.(?:jpg|png|gif|webp))$" % HASH_LENGTH)
-# The widths the layout gives a photo (site.css: a 76rem page, a 19rem sidebar from 62rem).
-BODY_SIZES = "(min-width: 62rem) min(45rem, calc(100vw - 25rem)), calc(100vw - 2.5rem)"
-COVER_SIZES = "(min-width: 62rem) min(54rem, calc(100vw - 25rem)), calc(100vw - 2.5rem)"
-CARD_SIZES = "(min-width: 62rem) 26rem, (min-width: 40rem) 50vw, 100vw"
-# The lead card crops a 16:9 photo to a tall box (object-fit: cover): it needs a wider file.
-LEAD_SIZES = "(min-width: 48rem) 60rem, 100vw"
-
-
-def library_name(src: str) -> str | None:
-    """The storage name of a library photo an ``<img src>`` points at, whatever its URL prefix."""
-    match = _LIBRARY_NAME.search(html.unescape(src).split("?", 1)[0])
-    return match.group(1) if match else None
-
-
-def place_photos(body_html: str) -> str:
-    """Replace each library photo in a sanitised body with its responsive <picture>.
-
-    A photo alone in its paragraph becomes a figure with its caption and credit. The
-    photos are read now, when the page renders (so the page is tagged with them and
-    purged when one changes), and only markup built here from their fields is added.
-    """
-    from django.template.loader import render_to_string
-
-    from blog.models import Image
-
-    wanted = {name for tag in _IMG.findall(body_html) if (name := _name_in(tag))}
-    if not wanted:
-        return body_html
-    photos = {image.file.name: image for image in Image.objects.filter(file__in=wanted)}
-
-    def picture(tag: str, figure: bool) -> str | None:
-        image = photos.get(_name_in(tag) or "")
-        if image is None:
-            return None
-        attributes = dict(_ATTRIBUTE.findall(tag))
-        alt = html.unescape(attributes.get("alt", "")) or image.alt_text
-        return render_to_string("blog/includes/photo.html", {
-            "image": image, "src": sources(image), "alt": alt, "figure": figure,
-            "sizes": BODY_SIZES, "lazy": True,
-        }).strip()
-
-    def alone(match: re.Match) -> str:
-        return picture(match.group(1), figure=True) or match.group(0)
-
-    def inline(match: re.Match) -> str:
-        return picture(match.group(0), figure=False) or match.group(0)
-
-    # Figures first; the pictures they hold have no <img src=library> left to match twice.
-    return _IMG.sub(inline, _ALONE.sub(alone, body_html), count=0) if photos else body_html
-
-
-def _name_in(tag: str) -> str | None:
-    attributes = dict(_ATTRIBUTE.findall(tag))
-    return library_name(attributes.get("src", ""))
-
-
-def _deleted(sender, instance, **kwargs) -> None:
-    if instance.file:
-        forget_files(instance.file.name, instance.renditions, instance.file.storage)
-
-
-def register() -> None:
-    """Remove a deleted photo's files after the commit (from ``ready()``)."""
-    from django.db.models.signals import post_delete
-
-    from blog.models import Image
-
-    post_delete.connect(_deleted, sender=Image, dispatch_uid="blog-images-delete-files")

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from blog import images
 from blog.html import reading_minutes, sanitize, summarize
 
 
@@ -197,7 +198,7 @@ class Post(models.Model):
 def image_upload_to(image: "Image", filename: str) -> str:
     """Store a photo under its content hash, so one set of bytes has one name for ever."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
-    return f"images/{image.content_hash[:20]}.{extension}"
+    return f"images/{image.content_hash[:images.HASH_LENGTH]}.{extension}"
 
 
 class Image(models.Model):
@@ -239,8 +240,6 @@ class Image(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         """Check and store a new upload with its sizes first (ValidationError: nothing stored)."""
-        from blog import images
-
         if self.file and not self.file._committed:
             previous = Image.objects.filter(pk=self.pk).values("file", "renditions").first() if self.pk else None
             stored = images.store(self.file, self.file.storage)
@@ -252,9 +251,18 @@ class Image(models.Model):
                     "file", "content_hash", "renditions", "width", "height"}
             super().save(*args, **kwargs)
             if previous and previous["file"] != stored.name:
-                images.forget_files(previous["file"], previous["renditions"], self.file.storage)
+                self.forget_files(previous["file"], previous["renditions"], self.file.storage)
             return
         super().save(*args, **kwargs)
+
+    @classmethod
+    def forget_files(cls, name: str, renditions: list[dict], storage) -> None:
+        """Delete a photo's files once the transaction commits, unless another photo shares them."""
+        def delete() -> None:
+            if not cls.objects.filter(file=name).exists():
+                images.delete_files(images.files_of(name, renditions), storage)
+
+        transaction.on_commit(delete)
 
     @property
     def filename(self) -> str:
@@ -265,6 +273,12 @@ class Image(models.Model):
         from django.utils.html import format_html
 
         return format_html('<img src="{}" alt="{}">', self.file.url, self.alt_text)
+
+
+def image_deleted(sender, instance: Image, **kwargs) -> None:
+    """A deleted photo's files go after the commit (``post_delete``, connected in ``ready()``)."""
+    if instance.file:
+        instance.forget_files(instance.file.name, instance.renditions, instance.file.storage)
 
 
 class Page(models.Model):

@@ -15,7 +15,7 @@ from django.urls import reverse
 from tastypie import fields
 from tastypie.bundle import Bundle
 
-from blog import covers, images, queries
+from blog import covers, photos, queries
 from blog.api.base import PAGING_PARAMS, PublicMeta, PublicResource
 from blog.api.query import parse_slug
 from blog.models import Category, Post, Tag
@@ -48,9 +48,9 @@ def cover_photo(post: Post) -> dict[str, Any] | None:
     image = post.cover
     if image is None:
         return None
-    src = images.sources(image)
+    src = photos.sources(image)
     return {"alt": image.alt_text, "src": src["src"], "srcset": src["srcset"], "webp": src["webp"],
-            "sizes": images.CARD_SIZES, "width": src["width"], "height": src["height"]}
+            "sizes": photos.CARD_SIZES, "width": src["width"], "height": src["height"]}
 
 
 class PostResource(PublicResource):

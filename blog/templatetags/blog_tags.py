@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page
 from django.utils.safestring import SafeString, mark_safe
 
-from blog import covers, fragments, images, queries
+from blog import covers, fragments, photos, queries
 from blog.models import Post
 from blog.site import SITE_NAME, SITE_TAGLINE, display_name
 
@@ -94,15 +94,15 @@ def sprite(post: Post) -> SafeString:
     return mark_safe(covers.sprite_svg(post.slug))
 
 
-_SIZES = {"body": images.BODY_SIZES, "cover": images.COVER_SIZES, "card": images.CARD_SIZES,
-          "lead": images.LEAD_SIZES}
+_SIZES = {"body": photos.BODY_SIZES, "cover": photos.COVER_SIZES, "card": photos.CARD_SIZES,
+          "lead": photos.LEAD_SIZES}
 
 
 @register.inclusion_tag("blog/includes/picture.html")
 def picture(image, sizes: str = "card", lazy: bool = True, css_class: str = "", alt: str | None = None) -> dict:
     """Render a library photo as a responsive <picture> (WebP first, then its own format)."""
     return {
-        "src": images.sources(image), "sizes": _SIZES.get(sizes, sizes), "lazy": lazy,
+        "src": photos.sources(image), "sizes": _SIZES.get(sizes, sizes), "lazy": lazy,
         "class": css_class, "alt": image.alt_text if alt is None else alt,
     }
 
@@ -111,20 +111,20 @@ def picture(image, sizes: str = "card", lazy: bool = True, css_class: str = "", 
 def with_photos(body_html: str) -> SafeString:
     """Return a sanitised body with its library photos as responsive pictures."""
     # body_html was sanitised on save; place_photos only adds markup it builds itself.
-    return mark_safe(images.place_photos(body_html))
+    return mark_safe(photos.place_photos(body_html))
 
 
 @register.filter
 def photo_url(image, request=None) -> str:
     """The absolute URL of a photo's widest size in its own format (og:image)."""
-    url = images.largest_url(image)
+    url = photos.largest_url(image)
     return request.build_absolute_uri(url) if request is not None else url
 
 
 @register.filter
 def photo_size(image) -> dict:
     """The widest size of a photo in its own format: its width and height."""
-    return images.largest(image) or {"width": image.width, "height": image.height}
+    return photos.largest(image) or {"width": image.width, "height": image.height}
 
 
 @register.inclusion_tag("blog/includes/footer_pages.html")

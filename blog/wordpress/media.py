@@ -10,7 +10,7 @@ an editor's upload (decoded, location data removed, sizes made).
 Bodies keep pointing at the old site until ``rewrite`` swaps every ``<img src>`` and
 ``<a href>`` naming an imported file, or one of WordPress's resized copies of it
 (``boat-300x200.jpg``), for the local photo, which the site renders with its own
-responsive sizes (``blog.images.place_photos``).
+responsive sizes (``blog.photos.place_photos``).
 """
 from __future__ import annotations
 
