@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.measure import process_tree, rss_kb
-from cachekeys.testing import free_port, stop_process, wait_for_port, world_readable_dir
+from cachekeys.testing import Gunicorn, free_port, stop_process, wait_for_port, world_readable_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 VCL = Path(__file__).with_name("varnish.vcl")
@@ -195,28 +195,12 @@ class Front:
         return self.config.replace(str(self.run_dir), "RUN").replace(str(self.port), "PORT")
 
 
-class AppServer:
+class AppServer(Gunicorn):
     """gunicorn as ``make run`` starts it (deploy/Procfile: 3 workers, the access log on)."""
 
     def __init__(self, port: int, log: Path, wsgi: str = "site_project.wsgi:application", workers: int = 3) -> None:
-        self.port, self.log, self.wsgi, self.workers = port, log, wsgi, workers
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def start(self) -> "AppServer":
-        with open(self.log, "ab") as log:  # the child keeps its own copy
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", self.wsgi, "--bind", self.address, "--workers", str(self.workers),
-                 "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1", "--timeout", "120"],
-                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        wait_for_port(self.port, self.process, timeout=60)
-        return self
-
-    def stop(self) -> None:
-        stop_process(self.process)
+        super().__init__(env={}, log=log, port=port, workers=workers, wsgi=wsgi,
+                         options=["--forwarded-allow-ips", "127.0.0.1", "--timeout", "120"], start_timeout=60)
 
 
 class StaticNginx:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -144,11 +145,16 @@ def nginx_binary() -> str:
 class Gunicorn:
     """The app server ``make run`` uses, in a subprocess with its own environment."""
 
-    def __init__(self, env: dict[str, str], log: Path, port: int | None = None, workers: int = 2) -> None:
+    def __init__(self, env: dict[str, str], log: Path, port: int | None = None, workers: int = 2,
+                 wsgi: str = "site_project.wsgi:application", options: Sequence[str] = (),
+                 start_timeout: float = 20.0) -> None:
         self.port = port or free_port()
         self.env = env
         self.log = log
         self.workers = workers
+        self.wsgi = wsgi
+        self.options = list(options)  # more gunicorn flags, after the access log's
+        self.start_timeout = start_timeout
         self.process: subprocess.Popen | None = None
 
     @property
@@ -158,12 +164,12 @@ class Gunicorn:
     def start(self) -> "Gunicorn":
         with open(self.log, "ab") as log:  # the child keeps its own copy
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "site_project.wsgi:application",
-                 "--bind", self.address, "--workers", str(self.workers), "--access-logfile", "-"],
+                [sys.executable, "-m", "gunicorn", self.wsgi,
+                 "--bind", self.address, "--workers", str(self.workers), "--access-logfile", "-", *self.options],
                 cwd=settings.BASE_DIR, env={**os.environ, **self.env},
                 stdout=log, stderr=subprocess.STDOUT,
             )
-        wait_for_port(self.port, self.process)
+        wait_for_port(self.port, self.process, timeout=self.start_timeout)
         return self
 
     def stop(self) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -32,6 +33,18 @@ def pc(games: Category) -> Category:
 def make_post(db, author) -> Callable[..., Post]:
     """Return ``tests.factories.make_post`` writing as ``author`` and filing nowhere unless told."""
     return functools.partial(factories.make_post, author=author, category=None)
+
+
+@pytest.fixture
+def purged() -> Callable[[Callable[[], object]], list[set[str]]]:
+    """Return ``purged(work)``: run ``work``, send no purge, and give the tag sets purged, one per purge."""
+    def purged(work: Callable[[], object]) -> list[set[str]]:
+        calls: list[set[str]] = []
+        with mock.patch("cachekeys.tracking.purge_tags", side_effect=lambda tags: calls.append(set(tags))):
+            work()
+        return calls
+
+    return purged
 
 
 @pytest.fixture

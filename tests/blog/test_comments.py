@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -134,33 +133,27 @@ class TestThread:
 
 @pytest.mark.django_db(transaction=True)
 class TestPurges:
-    def purged(self, work) -> list[set[str]]:
-        calls: list[set[str]] = []
-        with mock.patch("cachekeys.tracking.purge_tags", side_effect=lambda tags: calls.append(set(tags))):
-            work()
-        return calls
-
-    def test_pending_and_spam_reach_nothing_approval_reaches_thread_and_cards(self):
+    def test_pending_and_spam_reach_nothing_approval_reaches_thread_and_cards(self, purged):
         post = make_post("P")
         comment = Comment.objects.create(post=post, author_name="A", author_email="a@x.io", body="x")
         comment.status = Comment.Status.SPAM
-        assert self.purged(comment.save) == []
+        assert purged(comment.save) == []
         comment.status = Comment.Status.APPROVED
-        [tags] = self.purged(comment.save)
+        [tags] = purged(comment.save)
         assert tags == {comments.thread_of(post.pk), comments.count_of_post(post.pk)}
         comment.body = "edited"
-        [tags] = self.purged(comment.save)
+        [tags] = purged(comment.save)
         assert tags == {comments.thread_of(post.pk)}
-        [tags] = self.purged(comment.delete)
+        [tags] = purged(comment.delete)
         assert tags == {comments.thread_of(post.pk), comments.count_of_post(post.pk)}
 
-    def test_admin_approve_action(self, client, django_user_model):
+    def test_admin_approve_action(self, purged, client, django_user_model):
         client.force_login(django_user_model.objects.create_superuser("ed", "e@x.io", "pw-unused"))
         post = make_post("P")
         comment = Comment.objects.create(post=post, author_name="A", author_email="a@x.io", body="x")
         listing = client.get(reverse("admin:blog_comment_changelist"))
         assertContains(listing, "1 awaiting moderation")
-        calls = self.purged(lambda: client.post(reverse("admin:blog_comment_changelist"), {
+        calls = purged(lambda: client.post(reverse("admin:blog_comment_changelist"), {
             "action": "approve", "_selected_action": [comment.pk]}))
         assert Comment.objects.get().status == Comment.Status.APPROVED
         assert calls and comments.thread_of(post.pk) in calls[0]

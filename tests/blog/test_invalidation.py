@@ -118,13 +118,7 @@ class TestSharedLists:
 
 @pytest.mark.django_db(transaction=True)
 class TestPurgeAfterCommit:
-    def purged(self, work) -> list[set[str]]:
-        calls: list[set[str]] = []
-        with mock.patch("cachekeys.tracking.purge_tags", side_effect=lambda tags: calls.append(set(tags))):
-            work()
-        return calls
-
-    def test_save_then_tags_in_one_transaction_is_one_purge_of_both(self):
+    def test_save_then_tags_in_one_transaction_is_one_purge_of_both(self, purged):
         post = make_post("Tagged", tags=["pc"])
         new_tag = make_tag("console")
 
@@ -134,37 +128,37 @@ class TestPurgeAfterCommit:
                 post.save()
                 post.tags.set([new_tag])
 
-        [tags] = self.purged(admin_like_save)
+        [tags] = purged(admin_like_save)
         assert {f"blog.post:{post.pk}", surrogates.tag_posts(new_tag.pk),
                 surrogates.tag_posts(make_tag("pc").pk)} <= tags
 
-    def test_tag_change_alone_fires_m2m_and_purges(self):
+    def test_tag_change_alone_fires_m2m_and_purges(self, purged):
         post = make_post("M2M", tags=["pc"])
         retro = make_tag("retro")
-        [tags] = self.purged(lambda: post.tags.add(retro))
+        [tags] = purged(lambda: post.tags.add(retro))
         assert surrogates.tag_posts(retro.pk) in tags
 
-    def test_an_extra_category_purges_its_lists(self):
+    def test_an_extra_category_purges_its_lists(self, purged):
         post = make_post("Two sections", category="News")
         reviews = make_category("Reviews", parent=make_category("Culture"))
-        [tags] = self.purged(lambda: post.extra_categories.add(reviews))
+        [tags] = purged(lambda: post.extra_categories.add(reviews))
         assert surrogates.category_posts(reviews.pk) in tags
         assert surrogates.category_posts(reviews.parent_id) in tags
         assert f"blog.post:{post.pk}" in tags
 
-    def test_making_a_post_sticky_purges_the_home_page(self):
+    def test_making_a_post_sticky_purges_the_home_page(self, purged):
         post = make_post("Pinned")
         post.sticky = True
-        [tags] = self.purged(post.save)
+        [tags] = purged(post.save)
         assert surrogates.ALL_POSTS in tags
 
-    def test_reverse_m2m_clear_purges_the_posts(self):
+    def test_reverse_m2m_clear_purges_the_posts(self, purged):
         post = make_post("Reverse", tags=["pc"])
         tag = make_tag("pc")
-        [tags] = self.purged(lambda: tag.posts.clear())
+        [tags] = purged(lambda: tag.posts.clear())
         assert f"blog.post:{post.pk}" in tags
 
-    def test_rolled_back_change_purges_nothing_then(self):
+    def test_rolled_back_change_purges_nothing_then(self, purged):
         post = make_post("Rollback")
 
         def rolled_back():
@@ -173,29 +167,29 @@ class TestPurgeAfterCommit:
                 post.save()
                 raise RuntimeError
 
-        assert self.purged(rolled_back) == []
+        assert purged(rolled_back) == []
 
-    def test_drafts_purge_nothing(self):
+    def test_drafts_purge_nothing(self, purged):
         draft = make_post("Draft", status=Post.Status.DRAFT)
         draft.body = "<p>still a draft</p>"
-        assert self.purged(draft.save) == []
+        assert purged(draft.save) == []
 
-    def test_login_does_not_purge_bylines(self):
+    def test_login_does_not_purge_bylines(self, purged):
         author = make_user("byline")
         make_post("By them", author=author)
         author.last_login = WHEN
-        assert self.purged(author.save) == []
+        assert purged(author.save) == []
         author.first_name = "Renamed"
-        [tags] = self.purged(author.save)
+        [tags] = purged(author.save)
         assert f"auth.user:{author.pk}" in tags
 
-    def test_sidebar_lists_purged_only_when_they_change(self):
+    def test_sidebar_lists_purged_only_when_they_change(self, purged):
         make_post("Newest", ago=datetime.timedelta(hours=1))
         old = make_post("Ancient", ago=datetime.timedelta(days=3000))
         old.body = "<p>new body</p>"
-        [tags] = self.purged(old.save)
+        [tags] = purged(old.save)
         assert surrogates.LATEST_POSTS not in tags and surrogates.POPULAR_TAGS not in tags
-        [tags] = self.purged(transaction.atomic()(lambda: make_post("Brand new", tags=["fresh"])))
+        [tags] = purged(transaction.atomic()(lambda: make_post("Brand new", tags=["fresh"])))
         assert {surrogates.LATEST_POSTS, surrogates.POPULAR_TAGS} <= tags
 
     def test_a_failed_purge_never_fails_the_save(self):
@@ -205,15 +199,15 @@ class TestPurgeAfterCommit:
             post.save()
         assert Post.objects.get(pk=post.pk).title == "Resilient still"
 
-    def test_paused_tracking_purges_nothing(self):
+    def test_paused_tracking_purges_nothing(self, purged):
         with tracker.paused():
-            assert self.purged(lambda: make_post("Imported")) == []
+            assert purged(lambda: make_post("Imported")) == []
 
-    def test_category_parent_change_reaches_both_chains(self):
+    def test_category_parent_change_reaches_both_chains(self, purged):
         games, hardware = make_category("Games"), make_category("Hardware")
         pc = make_category("PC", parent=games)
         pc.parent = hardware
-        [tags] = self.purged(pc.save)
+        [tags] = purged(pc.save)
         assert {surrogates.category_posts(games.pk), surrogates.category_posts(hardware.pk),
                 surrogates.category_posts(pc.pk)} <= tags
 

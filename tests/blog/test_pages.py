@@ -1,7 +1,6 @@
 """Standalone pages: served at /<slug>/, listed in the footer, refused where the site has a URL."""
 from __future__ import annotations
 
-from unittest import mock
 
 import pytest
 from django.db import transaction
@@ -78,34 +77,28 @@ class TestCollisions:
 
 @pytest.mark.django_db(transaction=True)
 class TestPurges:
-    def purged(self, work) -> list[set[str]]:
-        calls: list[set[str]] = []
-        with mock.patch("cachekeys.tracking.purge_tags", side_effect=lambda tags: calls.append(set(tags))):
-            work()
-        return calls
-
-    def test_body_edit_reaches_only_the_page(self):
+    def test_body_edit_reaches_only_the_page(self, purged):
         page = make_page("About us", "about")
         page.body = "<p>New words.</p>"
-        [tags] = self.purged(page.save)
+        [tags] = purged(page.save)
         assert tags == {f"blog.page:{page.pk}"}
 
-    def test_footer_changes_reach_every_page(self):
+    def test_footer_changes_reach_every_page(self, purged):
         page = make_page("About us", "about", show_in_footer=False)
         page.show_in_footer = True
-        [tags] = self.purged(page.save)
+        [tags] = purged(page.save)
         assert pages.FOOTER_PAGES in tags
         page.title = "About"
-        [tags] = self.purged(page.save)
+        [tags] = purged(page.save)
         assert pages.FOOTER_PAGES in tags
 
-    def test_publishing_reaches_its_address_and_the_sitemap(self):
+    def test_publishing_reaches_its_address_and_the_sitemap(self, purged):
         page = make_page("Contact", "contact", status="draft", show_in_footer=False)
         page.status = Page.Status.PUBLISHED
-        [tags] = self.purged(transaction.atomic()(page.save))
+        [tags] = purged(transaction.atomic()(page.save))
         assert {pages.ALL_PAGES, pages.page_address("contact")} <= tags
 
-    def test_draft_edits_purge_nothing(self):
+    def test_draft_edits_purge_nothing(self, purged):
         page = make_page("Draft", "draft", status="draft")
         page.body = "<p>still</p>"
-        assert self.purged(page.save) == []
+        assert purged(page.save) == []

@@ -1,42 +1,14 @@
 """The objects Lettuce handed to steps and hooks: step, scenario, results."""
 from __future__ import annotations
 
-import contextlib
 from types import SimpleNamespace
 
 import pytest
 from behave.model_type import Status
-from behave.parser import parse_feature, parse_steps
+from behave.parser import parse_feature
 
 from lettuce.model import HarvestSummary, HashList, ScenarioProxy, StepProxy, TotalResult
-
-
-def one_step(text: str):
-    """Parse one step; an And/But step gets a Given before it, as the parser requires."""
-    if text.split()[0] in ("And", "But"):
-        return parse_steps("Given something first\n" + text)[1]
-    return parse_steps(text)[0]
-
-
-class FakeContext:
-    """Just enough of behave's context for a step function to run."""
-
-    def __init__(self):
-        self.executed = []
-
-    @contextlib.contextmanager
-    def use_with_user_mode(self):
-        yield
-
-    def execute_steps(self, text):
-        self.executed.append(text)
-        return True
-
-
-def run(match, context=None):
-    context = context or FakeContext()
-    match.run(context)
-    return context
+from tests.lettuce.behave_fakes import FakeContext, one_step
 
 
 class TestStepProxy:
