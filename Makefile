@@ -15,14 +15,17 @@ RUN_DIR ?= /tmp/magazine-run-$(shell id -u)
 export MEMCACHED_SERVERS ?= 127.0.0.1:$(MEMCACHED_PORT)
 export STATIC_ROOT ?= $(RUN_DIR)/static
 
-.PHONY: setup run test test-unit test-integration test-postgres harvest bench clean
+.PHONY: setup packages run test test-unit test-integration test-postgres harvest bench clean
 
-setup: $(VENV)/.installed
-	@bash deploy/install-packages.sh
+setup: packages $(VENV)/.installed
 	@DEBUG=1 $(MANAGE) migrate --noinput -v 0  # the development database ./manage.py runserver uses
 
-$(VENV)/.installed: requirements.txt
+# Checked on every setup, once (the script installs only what is missing); before the
+# venv, which needs python3-venv.
+packages:
 	@bash deploy/install-packages.sh
+
+$(VENV)/.installed: requirements.txt | packages
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	@touch $@

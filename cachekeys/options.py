@@ -225,7 +225,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STORE_BY_DEFAULT", True, boolean, TYPE, "True or False.",
             "store every page the rules allow unless its view opts out; False: only views "
             "decorated with store_page"),
-    Setting("EXPIRY_CAP", None, optional_dotted_path, TYPE, "E.g. \"blog.cache.seconds_until_next_publication\".",
+    Setting("EXPIRY_CAP", None, optional_dotted_path, TYPE, "E.g. \"blog.invalidation.seconds_until_next_publication\".",
             "dotted path to a callable giving the most seconds any page may live now",
             field="expiry_cap_path"),
     Setting("BYPASS_PREFIXES", ["/admin/"], paths, TYPE, "Paths starting with /, e.g. \"/admin/\".",

@@ -66,7 +66,7 @@ MIDDLEWARE = [
     # Outermost of the app's own middleware, so it sees the final response (see cachekeys docs).
     "cachekeys.middleware.PageCacheMiddleware",
     # Below the page cache, so the policy is part of the response it stores; Nginx repeats
-    # it on hits (cachekeys.nginx.HEADER_MIDDLEWARE). django-csp's own, in a fixed order.
+    # it on hits (cachekeys.headers.HEADER_MIDDLEWARE). django-csp's own, in a fixed order.
     "site_project.csp.StableCSPMiddleware",
     # Below the page cache (which stores its 301s), above CommonMiddleware (APPEND_SLASH first).
     "blog.redirects.OldUrlMiddleware",
@@ -104,7 +104,7 @@ WSGI_APPLICATION = "site_project.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],  # every template lives in an app's templates/ folder
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
