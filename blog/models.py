@@ -1,4 +1,5 @@
-"""The magazine's content: posts, nested categories and tags.
+"""The magazine's content: posts, nested categories, tags, the photo library, standalone
+pages, readers' comments and the old addresses that lead to them.
 
 Other apps and the tests rely on these names (see issue "The magazine site").
 """

@@ -11,10 +11,11 @@ runs it on behave through ``./manage.py harvest``:
 
 The glue to behave: ``lettuce.parser`` (feature files read as Lettuce read them),
 ``lettuce.model`` (the step and scenario objects), ``lettuce.matching`` (which definition
-runs a step), ``lettuce.runner`` (hooks around behave's run). The run itself (test
-database, live server, ``HARVEST_STACK``, browser) is ``lettuce.harvest``. Importing this
-package touches neither Django nor behave, so a ``terrain.py`` may import it first thing.
-The manual is ``lettuce/README.md``.
+runs a step), ``lettuce.loading`` (step files, imported once), ``lettuce.runner`` (hooks
+around behave's run). The run itself is ``lettuce.harvest``, over ``lettuce.server`` (test
+database, live server), ``lettuce.stack`` (``HARVEST_STACK``) and ``lettuce.browser``.
+Importing this package touches neither Django nor behave, so a ``terrain.py`` may import
+it first thing. The manual is ``lettuce/README.md``.
 """
 from lettuce.decorators import step, steps
 from lettuce.registry import CALLBACK_REGISTRY, STEP_REGISTRY, call_hook

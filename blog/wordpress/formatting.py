@@ -14,7 +14,7 @@ steps once, at import, so the stored body is what readers of the old site saw:
   and anything else is removed (its enclosed text kept), never shown raw.
 - ``split_more``: the text before ``<!--more-->``, WordPress's teaser.
 
-Nothing here touches the database: ``Attachments`` is what a gallery needs to know.
+Nothing here touches the database: ``Attachment`` is what a gallery needs to know.
 """
 from __future__ import annotations
 
