@@ -13,7 +13,8 @@ import time
 from collections.abc import Iterable
 
 from pymemcache.client.base import Client
-from pymemcache.exceptions import MemcacheError
+from pymemcache.client.retrying import RetryingClient
+from pymemcache.exceptions import MemcacheError, MemcacheUnexpectedCloseError
 
 from cachekeys.conf import Config, get_config
 from cachekeys.ring import ConsistentRing
@@ -25,6 +26,10 @@ logger = logging.getLogger("cachekeys")
 DEAD_SECONDS = 10.0
 # memcached reads an expiry over 30 days as an absolute Unix time.
 MAX_RELATIVE_EXPIRY = 60 * 60 * 24 * 30
+# A connection a restarted node closed fails once on its next use: one more try on a new
+# connection, else the first purge after every memcached restart would miss that node.
+# Refusals and timeouts are not retried: the node is down or hung, and is skipped.
+STALE_CONNECTION = (MemcacheUnexpectedCloseError, BrokenPipeError, ConnectionResetError)
 
 
 class NodeUnavailable(Exception):
@@ -40,18 +45,18 @@ class MemcachedPool:
         self._local = threading.local()  # pymemcache clients are not thread-safe
         self._dead_until: dict[str, float] = {}
 
-    def _client(self, server: str) -> Client:
+    def _client(self, server: str) -> RetryingClient:
         clients = self._local.__dict__.setdefault("clients", {})
         if server not in clients:
             host, _, port = server.rpartition(":")
-            clients[server] = Client(
+            clients[server] = RetryingClient(Client(
                 (host.strip("[]"), int(port)),
                 connect_timeout=self._connect_timeout,
                 timeout=self._io_timeout,
                 no_delay=True,
                 # noreply would make every command "succeed"; we need the answers.
                 default_noreply=False,
-            )
+            ), attempts=2, retry_for=STALE_CONNECTION)
         return clients[server]
 
     def is_alive(self, server: str) -> bool:
