@@ -204,6 +204,11 @@ class _SearchResults:
     def count(self) -> int:
         return self._results().total
 
+    @property
+    def more(self) -> bool:
+        """More posts match than a search shows (``search_index.MAX_RESULTS``)."""
+        return self._results().more
+
     def __len__(self) -> int:
         return self.count()
 

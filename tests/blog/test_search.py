@@ -164,14 +164,29 @@ def test_password_protected_posts_are_never_found():
     assert found("zelda") == []
 
 
-def test_many_matches_every_post_once_across_pages(monkeypatch):
-    """Past RANKED matches the newest are ranked and the rest follow: no post lost or repeated."""
-    monkeypatch.setattr(search, "RANKED", 3)
-    ids = {make_post(f"Retro story {n}", ago=timedelta(hours=n + 1)).pk for n in range(8)}
+def test_many_matches_the_newest_are_counted_ranked_and_shown_once(monkeypatch):
+    """Past MAX_RESULTS matches: the newest MAX_RESULTS ranked, "more" said, no post repeated."""
+    monkeypatch.setattr(search, "MAX_RESULTS", 4)
+    posts = [make_post(f"Retro story {n}") for n in range(4)]  # newest: the last added
+    best = make_post("Retro retro retro")  # the best ranked, the 4th newest
+    posts += [make_post(f"Retro story {n}") for n in range(4, 7)]
     make_post("Retro scheduled", ago=-timedelta(days=1))
     seen = []
-    for offset in range(0, 10, 2):
+    for offset in range(0, 6, 2):
         results = search.search(["retro"], offset, 2)
-        assert results.total == 8
+        assert results.total == 4 and results.more
         seen += [hit.post_id for hit in results.hits]
-    assert sorted(seen) == sorted(ids)
+    assert seen[0] == best.pk and sorted(seen) == sorted(post.pk for post in [*posts[-3:], best])
+    exact = search.search(["story"], 0, 10)  # 7 matches > 4
+    assert exact.more and exact.total == 4
+    few = search.search(["scheduled"], 0, 10)
+    assert (few.total, few.more, few.hits) == (0, False, [])
+
+
+def test_search_page_says_more_than_the_cap(client, monkeypatch):
+    monkeypatch.setattr(search, "MAX_RESULTS", 3)
+    for number in range(5):
+        make_post(f"Arcade story {number}")
+    assertContains(client.get("/search/?q=arcade"), "More than 3 stories found")
+    monkeypatch.setattr(search, "MAX_RESULTS", 1000)
+    assertContains(client.get("/search/?q=arcade"), "5 stories found")
