@@ -7,9 +7,11 @@ the page shown while Django is down) all comes from here.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +97,30 @@ def tier_megabytes(config: Config, workers: str) -> float:
     return MB_PER_WORKER * max(1, count)
 
 
+def socket_address(server: str) -> str:
+    """``server`` (HOST:PORT) with its host resolved, for the Lua sockets (the purge log's reader).
+
+    Nginx resolves an upstream's host names once, when it loads its config; Lua's sockets
+    could only ask a ``resolver`` (DNS alone, not /etc/hosts). So the name is resolved here,
+    once, when the config is rendered: the same moment in a deploy.
+    """
+    host, _, port = server.rpartition(":")
+    host = host.strip("[]")
+    if server.startswith("unix:") or not port.isdigit():
+        return server
+    try:
+        ipaddress.ip_address(host)
+        return server
+    except ValueError:
+        pass
+    try:
+        family, *_, sockaddr = socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM)[0]
+    except (OSError, UnicodeError) as error:
+        raise ImproperlyConfigured(f"memcached server {server!r}: its host does not resolve here ({error})")
+    address = sockaddr[0]
+    return f"[{address}]:{port}" if family == socket.AF_INET6 else f"{address}:{port}"
+
+
 def unavailable_page() -> str:
     """The site's own page for "no app server answers" (503), rendered once, here.
 
@@ -116,6 +142,7 @@ def context(options: NginxOptions, config: Config) -> dict:
         "listen": options.listen,
         "app": options.app,
         "memcached": options.memcached,
+        "memcached_sockets": [socket_address(server) for server in options.memcached],
         "server_names": names,
         "reject_unknown_hosts": reject_unknown,
         "key_expression": NGINX_KEY_EXPRESSION.replace("PREFIX", lua_string(config.key_prefix)),

@@ -32,7 +32,9 @@
         local WINDOW = {{ purge_window }}
         local IO_TIMEOUT = {{ memcached_timeout_ms }}
         local MAX_BODY = 16 * 1024 * 1024
-        local NODES = { {% for server in memcached %}"{{ server }}", {% endfor %}}
+        -- The memcached nodes, their names resolved when the config was rendered (as Nginx
+        -- resolves the upstream's), for the purge log's reader (cachekeys.nginx.socket_address).
+        local NODES = { {% for server in memcached_sockets %}"{{ server }}", {% endfor %}}
         local LOG_COUNTER, LOG_EPOCH, LOG_RECORD = {{ log_counter }}, {{ log_epoch }}, {{ log_record }}
         local GRACE = {{ grace_prefix }}
         local MAX_BEHIND = 200  -- records read per poll; further behind, forget the tier

@@ -58,6 +58,18 @@ class TestRender:
         assert '["limit"] = true, ["page"] = true,' in text
         assert 'v["cookie_editor_session"]' in text
 
+    def test_the_purge_log_reader_gets_the_nodes_names_resolved(self):
+        # Lua's sockets cannot read /etc/hosts; Nginx's upstream keeps the name it resolves itself.
+        text = nginx_config("--memcached=localhost:11311", "--memcached=10.0.0.7:11211")
+        assert "server localhost:11311;" in text
+        nodes = next(line for line in text.splitlines() if "local NODES = {" in line)
+        assert '"10.0.0.7:11211"' in nodes and "localhost" not in nodes
+        assert '"127.0.0.1:11311"' in nodes or '"[::1]:11311"' in nodes
+
+    def test_a_node_whose_name_does_not_resolve_is_a_command_error(self):
+        with pytest.raises(CommandError, match="does not resolve"):
+            nginx_config("--memcached=no-such-host.invalid:11211")
+
     @pytest.mark.parametrize("args", [["--app=nonsense"], ["--memcached=a:b"], ["--run-dir=/tmp"],
                                       ["--listen=1.2.3.4"]])
     def test_bad_arguments_are_command_errors(self, args):
