@@ -41,6 +41,7 @@ FORMATS = {
 }
 RENDITION_FORMAT = {"JPEG": "JPEG", "PNG": "PNG", "GIF": "PNG", "WEBP": "WEBP"}
 QUALITY = {"JPEG": 82, "WEBP": 80}
+FOLDER = "images"  # in the storage: every library photo and its sizes
 HASH_LENGTH = 20  # hex digits in a file name: 80 bits, no collision in any library
 _GPS_IFD = 0x8825
 _ORIENTATION = 0x0112
@@ -151,11 +152,11 @@ def content_hash(data: bytes) -> str:
 
 
 def original_name(digest: str, fmt: str) -> str:
-    return f"images/{digest[:HASH_LENGTH]}.{FORMATS[fmt][0]}"
+    return f"{FOLDER}/{digest[:HASH_LENGTH]}.{FORMATS[fmt][0]}"
 
 
 def rendition_name(digest: str, width: int, fmt: str) -> str:
-    return f"images/{digest[:HASH_LENGTH]}-{width}w.{FORMATS[fmt][0]}"
+    return f"{FOLDER}/{digest[:HASH_LENGTH]}-{width}w.{FORMATS[fmt][0]}"
 
 
 def rendition_widths(width: int) -> list[int]:

@@ -199,7 +199,7 @@ class Post(models.Model):
 def image_upload_to(image: "Image", filename: str) -> str:
     """Store a photo under its content hash, so one set of bytes has one name for ever."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
-    return f"images/{image.content_hash[:images.HASH_LENGTH]}.{extension}"
+    return f"{images.FOLDER}/{image.content_hash[:images.HASH_LENGTH]}.{extension}"
 
 
 class Image(models.Model):

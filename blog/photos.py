@@ -12,7 +12,7 @@ import re
 from django.core.files.storage import Storage
 from django.template.loader import render_to_string
 
-from blog.images import HASH_LENGTH
+from blog.images import FOLDER, FORMATS, HASH_LENGTH
 from blog.models import Image
 
 
@@ -51,7 +51,8 @@ def largest_url(image) -> str:
 _IMG = re.compile(r"<img\b[^>]*>")
 _ALONE = re.compile(r"<p>\s*(<img\b[^>]*>)\s*</p>")
 _ATTRIBUTE = re.compile(r'\b(src|alt)="([^"]*)"')
-_LIBRARY_NAME = re.compile(r"(images/[0-9a-f]{%d}\.(?:jpg|png|gif|webp))$" % HASH_LENGTH)
+_EXTENSIONS = "|".join(extension for extension, _ in FORMATS.values())
+_LIBRARY_NAME = re.compile(rf"({FOLDER}/[0-9a-f]{{{HASH_LENGTH}}}\.(?:{_EXTENSIONS}))$")
 # The widths the layout gives a photo (site.css: a 76rem page, a 19rem sidebar from 62rem).
 BODY_SIZES = "(min-width: 62rem) min(45rem, calc(100vw - 25rem)), calc(100vw - 2.5rem)"
 COVER_SIZES = "(min-width: 62rem) min(54rem, calc(100vw - 25rem)), calc(100vw - 2.5rem)"
