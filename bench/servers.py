@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bench.measure import process_tree, rss_kb
 from cachekeys.testing import Gunicorn, free_port, stop_process, wait_for_port, world_readable_dir
+from tests.http import fetch
 
 ROOT = Path(__file__).resolve().parent.parent
 VCL = Path(__file__).with_name("varnish.vcl")
@@ -268,8 +269,6 @@ class Varnish:
 
     def ban(self, url_regex: str) -> None:
         """``ban req.url ~ url_regex`` through the VCL's BAN method."""
-        from tests.http import fetch
-
         answer = fetch(self.base_url, "/", method="BAN", headers={"X-Ban-Url": url_regex})
         if answer.status != 200:
             raise RuntimeError(f"Varnish refused the ban {url_regex!r}: {answer.status} {answer.text[:200]}")
