@@ -251,14 +251,23 @@ class ImageAdmin(CachedPagesMixin, admin.ModelAdmin):
 class PageForm(forms.ModelForm):
     class Meta:
         model = Page
-        fields = ["title", "slug", "body", "status", "show_in_footer", "footer_order"]
+        fields = ["title", "slug", "parent", "body", "status", "show_in_footer", "footer_order"]
 
-    def clean_slug(self) -> str:
-        slug = self.cleaned_data["slug"]
-        problem = pages.slug_collision(slug)
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        slug, parent = cleaned.get("slug"), cleaned.get("parent")
+        if not slug:
+            return cleaned
+        if parent is not None:
+            try:  # under itself or one of its own pages: a loop with no address
+                Page(pk=self.instance.pk, slug=slug, title=cleaned.get("title") or slug).path_under(parent)
+            except ValueError as problem:
+                self.add_error("parent", forms.ValidationError(str(problem), code="loop"))
+                return cleaned
+        problem = pages.slug_collision(slug, parent, own_pk=self.instance.pk)
         if problem:
-            raise forms.ValidationError(problem, code="collision")
-        return slug
+            self.add_error("slug", forms.ValidationError(problem, code="collision"))
+        return cleaned
 
 
 @admin.register(Page)
@@ -267,14 +276,17 @@ class PageAdmin(CachedPagesMixin, admin.ModelAdmin):
     list_display = ["title", "address", "status", "show_in_footer", "footer_order", "updated_at"]
     list_editable = ["show_in_footer", "footer_order"]
     list_filter = ["status", "show_in_footer"]
-    search_fields = ["title", "slug", "body"]
+    list_select_related = ["parent"]
+    search_fields = ["title", "slug", "path", "body"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["updated_at", "cached_pages"]
     fieldsets = [
         (None, {
-            "fields": ["title", "slug", "body"],
-            "description": "A page such as About or Contact, at /<slug>/. Write the body as HTML like a "
-                           "story's (photo snippets from the media library work here too).",
+            "fields": ["title", "slug", "parent", "body"],
+            "description": "A page such as About or Contact, at /<slug>/; with a parent page, under its "
+                           "address (/about/team/). Changing the slug or the parent moves the page and the "
+                           "pages under it; their old addresses keep working (a permanent redirect). Write "
+                           "the body as HTML like a story's (photo snippets from the media library work here too).",
         }),
         ("Publishing", {
             "fields": ["status", "show_in_footer", "footer_order"],
@@ -284,7 +296,7 @@ class PageAdmin(CachedPagesMixin, admin.ModelAdmin):
         ("Page cache", {"classes": ["collapse"], "fields": ["updated_at", "cached_pages"]}),
     ]
 
-    @admin.display(description="Address", ordering="slug")
+    @admin.display(description="Address", ordering="path")
     def address(self, page: Page) -> str:
         return format_html('<a href="{}">{}</a>', page.get_absolute_url(), page.get_absolute_url())
 

@@ -283,7 +283,13 @@ def image_deleted(sender, instance: Image, **kwargs) -> None:
 
 
 class Page(models.Model):
-    """A standalone page (About, Contact) at ``/<slug>/``."""
+    """A standalone page (About, Contact) at ``/<slug>/``; under a parent, ``/<parent path>/<slug>/``.
+
+    ``path`` is the address without its slashes (``about/team``), kept on every save and
+    unique: two pages can share a slug only under different parents, as in WordPress.
+    """
+
+    MAX_DEPTH = 8  # levels of nesting: deeper is a mistake (or a loop) in the data
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -291,9 +297,16 @@ class Page(models.Model):
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
-        max_length=100, unique=True,
-        help_text="The page lives at /<slug>/. A slug another address of the site uses is refused.",
+        max_length=100,
+        help_text="The page lives at /<slug>/, or under its parent page's address (/about/<slug>/). "
+                  "A top-level slug another address of the site uses is refused.",
     )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        help_text="Nest the page under another: its address becomes /<parent's address>/<slug>/.",
+    )
+    path = models.CharField(max_length=255, unique=True, editable=False,
+                            help_text="The page's address without its slashes, from its parents' slugs and its own.")
     body = models.TextField(help_text="HTML, like a post's body. Scripts and unsafe markup are removed on save.")
     body_html = models.TextField(editable=False, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -319,12 +332,31 @@ class Page(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.body_html = sanitize(self.body)
+        before = self.path
+        self.path = self.path_under(self.parent)
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"body_html", "updated_at"}
-        super().save(*args, **kwargs)
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"body_html", "updated_at", "path"}
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            if before and before != self.path:
+                # The pages below move with it: each saved, so each leaves a 301 and is purged.
+                for child in self.children.all():
+                    child.save()
+
+    def path_under(self, parent: "Page | None") -> str:
+        """The path this page has under ``parent``; ValueError if that nests it in itself or too deep."""
+        parts, seen = [self.slug], {self.pk}
+        while parent is not None:
+            if parent.pk in seen or len(parts) >= self.MAX_DEPTH:
+                raise ValueError(f"{self.title!r} cannot be nested under {parent.title!r}: "
+                                 "that makes it its own parent or nests it too deep.")
+            seen.add(parent.pk)
+            parts.insert(0, parent.slug)
+            parent = parent.parent
+        return "/".join(parts)
 
     def get_absolute_url(self) -> str:
-        return reverse("blog:page", kwargs={"slug": self.slug})
+        return reverse("blog:page", kwargs={"path": self.path or self.path_under(self.parent)})
 
     @property
     def is_public(self) -> bool:

@@ -1,9 +1,12 @@
 """Standalone pages (About, Contact) at ``/<slug>/``: the footer list, addresses, purges.
 
-A page's address sits beside the site's own (``/feed/``, ``/search/``, ``/admin/``...), so
-a slug whose address another URL of the site already answers, or whose first path
-segment a site URL starts with, is refused (``slug_collision``): a page must never shadow
-a route, and a route added later never silently hides a page the editors made first.
+Pages nest (``Page.parent``): a page under About lives at ``/about/team/``, its ``path``
+being ``about/team``. A top-level page's address sits beside the site's own (``/feed/``,
+``/search/``, ``/admin/``...), so a top-level slug whose address another URL of the site
+already answers, or whose first path segment a site URL starts with, is refused
+(``slug_collision``): a page must never shadow a route, and a route added later never
+silently hides a page the editors made first. Pages below one live under its address,
+which is already a page's.
 """
 from __future__ import annotations
 
@@ -21,9 +24,9 @@ ALL_PAGES = "blog.pages:all"  # listings of every public page (the sitemap)
 SERVED_ELSEWHERE = ("/_fragments/", "/_cachekeys/")
 
 
-def page_address(slug: str) -> str:
-    """Whatever ``/<slug>/`` answers (a page, or a 404 that may be kept): purged when a page takes or leaves it."""
-    return f"blog.page:slug:{slug}"
+def page_address(path: str) -> str:
+    """Whatever ``/<path>/`` answers (a page, or a 404 that may be kept): purged when a page takes or leaves it."""
+    return f"blog.page:path:{path}"
 
 
 def footer_pages() -> list:
@@ -31,22 +34,22 @@ def footer_pages() -> list:
     from blog.models import Page
 
     depends_on(FOOTER_PAGES)
-    return list(Page.objects.filter(status=Page.Status.PUBLISHED, show_in_footer=True).only("title", "slug"))
+    return list(Page.objects.filter(status=Page.Status.PUBLISHED, show_in_footer=True).only("title", "path"))
 
 
-def public_page(slug: str):
-    """Return the published page at ``/<slug>/``, or None (a page published there later purges the 404)."""
+def public_page(path: str):
+    """Return the published page at ``/<path>/``, or None (a page published there later purges the 404)."""
     from blog.models import Page
 
-    depends_on(page_address(slug))
-    return Page.objects.filter(slug=slug, status=Page.Status.PUBLISHED).first()
+    depends_on(page_address(path))
+    return Page.objects.filter(path=path, status=Page.Status.PUBLISHED).first()
 
 
 def public_pages():
     from blog.models import Page
 
     depends_on(ALL_PAGES)
-    return Page.objects.filter(status=Page.Status.PUBLISHED).order_by("slug")
+    return Page.objects.filter(status=Page.Status.PUBLISHED).order_by("path")
 
 
 # -- addresses ------------------------------------------------------------------------
@@ -75,10 +78,15 @@ def reserved_segments() -> set[str]:
     return segments
 
 
-def slug_collision(slug: str) -> str | None:
-    """Say why ``/<slug>/`` cannot be a page's address, or None if it is free."""
-    if slug.lower() in {segment.lower() for segment in reserved_segments()}:
+def slug_collision(slug: str, parent=None, own_pk: int | None = None) -> str | None:
+    """Say why ``slug`` (under ``parent``, a Page or None) cannot be a page's address, or None if it is free."""
+    from blog.models import Page
+
+    if parent is None and slug.lower() in {segment.lower() for segment in reserved_segments()}:
         return f"/{slug}/ is already an address of the site (or the start of some); choose another slug."
+    path = f"{parent.path}/{slug}" if parent is not None else slug
+    if Page.objects.filter(path=path).exclude(pk=own_pk).exists():
+        return f"Another page already lives at /{path}/; choose another slug or parent."
     return None
 
 
@@ -87,7 +95,7 @@ def slug_collision(slug: str) -> str | None:
 class PageState:
     public: bool
     title: str
-    slug: str
+    path: str
     in_footer: bool
     order: int
     body_html: str
@@ -99,7 +107,7 @@ def page_state(pk: int) -> PageState | None:
     page = Page.objects.filter(pk=pk).first()
     if page is None:
         return None
-    return PageState(page.is_public, page.title, page.slug, page.show_in_footer, page.footer_order, page.body_html)
+    return PageState(page.is_public, page.title, page.path, page.show_in_footer, page.footer_order, page.body_html)
 
 
 def page_tags(pk: int, old: PageState | None, new: PageState | None) -> set[str]:
@@ -111,13 +119,13 @@ def page_tags(pk: int, old: PageState | None, new: PageState | None) -> set[str]
     tags = {instance_tag(Page, pk)}
 
     def footer(state: PageState | None) -> tuple | None:
-        return (state.title, state.slug, state.order) if state and state.public and state.in_footer else None
+        return (state.title, state.path, state.order) if state and state.public and state.in_footer else None
 
     if footer(old) != footer(new):
         tags.add(FOOTER_PAGES)
-    if (old and old.public and old.slug) != (new and new.public and new.slug):
+    if (old and old.public and old.path) != (new and new.public and new.path):
         tags.add(ALL_PAGES)
-        tags |= {page_address(state.slug) for state in (old, new) if state}
+        tags |= {page_address(state.path) for state in (old, new) if state}
     return tags
 
 

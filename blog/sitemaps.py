@@ -80,7 +80,7 @@ class PageSitemap(Sitemap):
     def items(self) -> QuerySet:
         from blog import pages
 
-        return pages.public_pages().only("slug", "updated_at")
+        return pages.public_pages().only("path", "updated_at")
 
     def lastmod(self, item) -> datetime.datetime:
         return item.updated_at

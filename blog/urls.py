@@ -1,6 +1,6 @@
 """The readers' URLs; other apps reverse these names, so they stay stable."""
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path
+from django.urls import path, register_converter
 
 from blog import views
 from blog.feeds import LatestPostsFeed
@@ -8,6 +8,22 @@ from blog.sitemaps import SITEMAPS
 from cachekeys.fragments import FRAGMENT_PREFIX
 
 FRAGMENTS = FRAGMENT_PREFIX.removeprefix("/")  # these URLs sit at the site's root
+
+
+
+class PagePathConverter:
+    """A page's path: slugs joined by single slashes (``about/team``), nothing else."""
+
+    regex = r"[-a-zA-Z0-9_]+(?:/[-a-zA-Z0-9_]+)*"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(PagePathConverter, "pagepath")
 
 app_name = "blog"
 urlpatterns = [
@@ -24,7 +40,7 @@ urlpatterns = [
     path(f"{FRAGMENTS}<slug:name>/", views.fragment, name="fragment"),
     path(f"{FRAGMENTS}<slug:name>/<path:variant>/", views.fragment, name="fragment-variant"),
     path("sitemap.xml", views.unpaginated(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
-    # Last: a page's slug may be any address the routes above do not answer
-    # (blog.pages.slug_collision refuses the others in the admin).
-    path("<slug:slug>/", views.page, name="page"),
+    # Last: a page's address may be any the routes above do not answer
+    # (blog.pages.slug_collision refuses the others in the admin); nested pages: /about/team/.
+    path("<pagepath:path>/", views.page, name="page"),
 ]

@@ -243,11 +243,11 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @unpaginated
-def page(request: HttpRequest, slug: str) -> HttpResponse:
-    """Show a published standalone page (About, Contact) at ``/<slug>/``."""
+def page(request: HttpRequest, path: str) -> HttpResponse:
+    """Show a published standalone page (About, Contact) at ``/<slug>/``, or nested: ``/about/team/``."""
     from blog import pages
 
-    current = pages.public_page(slug)
+    current = pages.public_page(path)
     if current is None:
         raise Http404("No page has this address.")
     return render(request, "blog/page.html", {"page_obj": current})

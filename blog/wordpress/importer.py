@@ -305,7 +305,7 @@ def prepare_page(item: Item, pages: dict[int, tuple[str, int]], context: Context
         published=reader_status(item, date) == Post.Status.PUBLISHED and item.status == "publish",
         wordpress_status="protected" if item.password else item.status[:20],
         parent=item.parent or None,
-        slug=writers.page_slug(item.wp_id, pages),
+        slug=base_slug(item),  # nested under its parent's (Page.parent): /about/team/ as in WordPress
         menu_order=item.menu_order,
         link=item.link,
     )

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from blog.html import plain_text, summarize
-from blog.models import Category, Comment, Image, Page, Post
+from blog.models import Category, Comment, Image, OldUrl, Page, Post
 from blog.wordpress import media, redirects
 from blog.wordpress.formatting import Attachment
 from blog.wordpress.parser import Author, Comment as WxrComment, Item, Term
@@ -154,23 +154,6 @@ def base_slug(item: Item) -> str:
         if slug:
             return slug
     return f"{'page' if item.post_type == 'page' else 'post'}-{item.wp_id}"
-
-
-def page_slug(wp_id: int, pages: Mapping[int, tuple[str, int]]) -> str:
-    """A page's slug with its parents' in front (``about-team-alumni``): its WordPress path.
-
-    Pages live at ``/<slug>/``, one segment, so WordPress's ``/about/team/alumni/`` is
-    spelled with dashes; the old address redirects to it.
-    """
-    parts: list[str] = []
-    seen: set[int] = set()
-    current: int | None = wp_id
-    while current and current in pages and current not in seen:
-        seen.add(current)
-        slug, parent = pages[current]
-        parts.insert(0, slug)
-        current = parent
-    return "-".join(parts)[:MAX_PAGE_SLUG - 8].strip("-") or f"page-{wp_id}"
 
 
 def safe_url(url: str) -> str:
@@ -564,12 +547,17 @@ def write_pages(items: list[PreparedPage], photos: PhotoMap, report, using: str)
     taken = dict(manager.filter(slug__in={item.slug for item in items}).values_list("slug", "pk"))
     for slug in _reserved_page_slugs():
         taken.setdefault(slug, -1)
-    for item in items:
+    # Parents already imported (earlier batches, other clusters, this batch as it goes).
+    known = dict(manager.filter(wordpress_id__in={i.parent for i in items if i.parent})
+                 .values_list("wordpress_id", "pk"))
+    for item in _parents_first(items):
         body, pending = photos.rewrite(item.body)
         values = {"title": item.title, "body": body,
                   "status": Page.Status.PUBLISHED if item.published else Page.Status.DRAFT,
                   "wordpress_status": item.wordpress_status, "wordpress_parent_id": item.parent,
                   "wordpress_media_pending": pending}
+        if not item.parent or item.parent in known:  # else linked once the parent is in (link_page_parents)
+            values["parent_id"] = _nestable(existing.get(item.wp_id), known.get(item.parent), using)
         page = existing.get(item.wp_id)
         if page is None:
             page = Page(wordpress_id=item.wp_id, footer_order=min(item.menu_order, 32767), **values)
@@ -587,7 +575,58 @@ def write_pages(items: list[PreparedPage], photos: PhotoMap, report, using: str)
                 report.changed_pages.append(page.pk)
             else:
                 tally.unchanged += 1
+        known[item.wp_id] = page.pk
         _remember(report, "page", item.wp_id, item.link, page)
+    link_page_parents(report, using)
+
+
+def _parents_first(items: list[PreparedPage]) -> list[PreparedPage]:
+    """The pages with each one after its parent when both are here (a file may list a child first)."""
+    here = {item.wp_id: item for item in items}
+    ordered: dict[int, PreparedPage] = {}
+
+    def place(item: PreparedPage, depth: int = 0) -> None:
+        parent = here.get(item.parent)
+        if parent is not None and parent.wp_id not in ordered and depth < Page.MAX_DEPTH:
+            place(parent, depth + 1)  # a loop stops at the depth limit; _nestable refuses it
+        ordered.setdefault(item.wp_id, item)
+
+    for item in items:
+        place(item)
+    return list(ordered.values())
+
+
+def _nestable(page: Page | None, parent_pk: int | None, using: str) -> int | None:
+    """``parent_pk``, unless it would nest ``page`` in itself (a loop in the export): then top level."""
+    if parent_pk is None or page is None:
+        return parent_pk
+    try:
+        page.path_under(Page.objects.using(using).get(pk=parent_pk))
+    except ValueError:
+        return None
+    return parent_pk
+
+
+def link_page_parents(report, using: str) -> None:
+    """Nest the pages whose WordPress parent was imported after them (later in the file, another cluster)."""
+    manager = Page.objects.using(using)
+    waiting = list(manager.filter(wordpress_parent_id__isnull=False, parent__isnull=True))
+    parents = dict(manager.filter(wordpress_id__in={page.wordpress_parent_id for page in waiting})
+                   .values_list("wordpress_id", "pk"))
+    for page in waiting:
+        parent_pk = _nestable(page, parents.get(page.wordpress_parent_id), using)
+        if parent_pk is None:
+            continue
+        # Its top-level address (and its pages' below) was only a stand-in until the parent
+        # came: no 301 from it (unless one was there before), or it would squat an address
+        # the site never had.
+        stand_ins = {f"/{path}/" for path in manager.filter(path__startswith=page.path + "/")
+                     .values_list("path", flat=True)} | {page.get_absolute_url()}
+        kept = set(OldUrl.objects.using(using).filter(path__in=stand_ins, query="").values_list("path", flat=True))
+        page.parent_id = parent_pk
+        page.save(using=using, update_fields=["parent"])
+        OldUrl.objects.using(using).filter(path__in=stand_ins - kept, query="").delete()
+        report.changed_pages.append(page.pk)
 
 
 def purge_pages(page_ids: list[int], addresses: list[tuple[str, str]] = ()) -> None:
@@ -605,8 +644,8 @@ def purge_pages(page_ids: list[int], addresses: list[tuple[str, str]] = ()) -> N
         page_cache = None
     if page_cache is not None:
         tags |= {page_cache.FOOTER_PAGES, page_cache.ALL_PAGES}
-        tags |= {page_cache.page_address(slug) for slug in
-                 Page.objects.filter(pk__in=page_ids).values_list("slug", flat=True)}
+        tags |= {page_cache.page_address(path) for path in
+                 Page.objects.filter(pk__in=page_ids).values_list("path", flat=True)}
     purge_tags(tags)
 
 

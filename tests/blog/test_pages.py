@@ -102,3 +102,96 @@ class TestPurges:
         page = make_page("Draft", "draft", status="draft")
         page.body = "<p>still</p>"
         assert purged(page.save) == []
+
+
+class TestNestedPages:
+    def test_served_at_the_parents_path_in_the_footer_and_sitemap(self, client):
+        about = make_page("About us", "about", show_in_footer=False)
+        team = make_page("The team", "team", parent=about)
+        alumni = make_page("Alumni", "alumni", parent=team, show_in_footer=False)
+        assert (team.path, alumni.path) == ("about/team", "about/team/alumni")
+        assert reverse("blog:page", kwargs={"path": "about/team"}) == team.get_absolute_url() == "/about/team/"
+        assertContains(client.get("/about/team/alumni/"), "Alumni")
+        assertContains(client.get("/"), '<a href="/about/team/">The team</a>')
+        for missing in ["/team/", "/alumni/", "/about//team/", "/about/team/x/", "/About/team/"]:
+            assert client.get(missing).status_code == 404, missing
+        sitemap = client.get("/sitemap.xml").content.decode()
+        assert "/about/team/</loc>" in sitemap and "/about/team/alumni/</loc>" in sitemap
+
+    def test_the_same_slug_under_two_parents(self, client):
+        first, second = make_page("About", "about"), make_page("Jobs", "jobs")
+        make_page("Team A", "team", parent=first)
+        make_page("Team B", "team", parent=second)
+        assertContains(client.get("/jobs/team/"), "Team B")
+        assertContains(client.get("/about/team/"), "Team A")
+
+    def test_moving_a_page_moves_the_pages_below_and_leaves_301s(self, client):
+        about = make_page("About us", "about")
+        team = make_page("The team", "team", parent=about)
+        alumni = make_page("Alumni", "alumni", parent=team)
+        about.slug = "who-we-are"
+        about.save()
+        alumni.refresh_from_db()
+        assert alumni.get_absolute_url() == "/who-we-are/team/alumni/"
+        for old, new in [("/about/", "/who-we-are/"), ("/about/team/", "/who-we-are/team/"),
+                         ("/about/team/alumni/", "/who-we-are/team/alumni/")]:
+            answer = client.get(old)
+            assert (answer.status_code, answer["Location"]) == (301, new), old
+        team.refresh_from_db()
+        team.parent = None
+        team.save()  # to the top level
+        answer = client.get("/who-we-are/team/alumni/")
+        assert (answer.status_code, answer["Location"]) == (301, "/team/alumni/")
+        assert client.get("/about/team/alumni/")["Location"] == "/team/alumni/"
+
+    def test_a_parent_with_pages_below_cannot_be_deleted(self):
+        from django.db.models import ProtectedError
+
+        about = make_page("About us", "about")
+        make_page("The team", "team", parent=about)
+        with pytest.raises(ProtectedError):
+            about.delete()
+
+    def test_a_loop_is_refused(self):
+        about = make_page("About us", "about")
+        team = make_page("The team", "team", parent=about)
+        about.parent = team
+        with pytest.raises(ValueError):
+            about.save()
+
+
+class TestNestedPagesInTheAdmin:
+    def test_a_nested_slug_may_be_a_site_word_but_not_a_taken_path(self, staff_client):
+        about = make_page("About us", "about")
+        add = reverse("admin:blog_page_add")
+        answer = staff_client.post(add, page_form(title="Feed", slug="feed", parent=str(about.pk)))
+        assert answer.status_code == 302 and Page.objects.get(slug="feed").path == "about/feed"
+        answer = staff_client.post(add, page_form(title="Again", slug="feed", parent=str(about.pk)))
+        assertContains(answer, "Another page already lives at /about/feed/")
+        answer = staff_client.post(add, page_form(title="About", slug="about"))
+        assertContains(answer, "Another page already lives at /about/")
+
+    def test_nesting_a_page_under_its_own_is_refused(self, staff_client):
+        about = make_page("About us", "about")
+        team = make_page("The team", "team", parent=about)
+        answer = staff_client.post(reverse("admin:blog_page_change", args=[about.pk]),
+                                   page_form(title="About us", slug="about", parent=str(team.pk)))
+        assertContains(answer, "cannot be nested under")
+        about.refresh_from_db()
+        assert about.parent is None
+
+    def test_the_list_shows_each_address(self, staff_client):
+        make_page("The team", "team", parent=make_page("About us", "about"))
+        assertContains(staff_client.get(reverse("admin:blog_page_changelist")), "/about/team/")
+
+
+@pytest.mark.django_db(transaction=True)
+class TestNestedPurges:
+    def test_a_move_purges_the_old_and_new_addresses_of_each_page_below(self, purged):
+        about = make_page("About us", "about", show_in_footer=False)
+        team = make_page("The team", "team", parent=about, show_in_footer=False)
+        about.slug = "us"
+        [tags] = purged(transaction.atomic()(about.save))
+        for path in ("about", "us", "about/team", "us/team"):
+            assert pages.page_address(path) in tags, path
+        assert {f"blog.page:{about.pk}", f"blog.page:{team.pk}", pages.ALL_PAGES} <= tags
