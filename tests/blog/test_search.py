@@ -190,3 +190,21 @@ def test_search_page_says_more_than_the_cap(client, monkeypatch):
     assertContains(client.get("/search/?q=arcade"), "More than 3 stories found")
     monkeypatch.setattr(search, "MAX_RESULTS", 1000)
     assertContains(client.get("/search/?q=arcade"), "5 stories found")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner settings")
+def test_postgresql_search_leaves_the_planner_as_it_was():
+    from django.db import transaction
+
+    make_post("Planner story")
+    with transaction.atomic(), connection.cursor() as cursor:
+        assert search.search(["planner"], 0, 10).total == 1
+        cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')")
+        assert cursor.fetchone() == ("on", "on")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's storage")
+def test_postgresql_rows_stay_narrow():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [search.TABLE])
+        assert f"toast_tuple_target={search.TOAST_TUPLE_TARGET}" in cursor.fetchone()[0]
