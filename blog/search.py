@@ -114,7 +114,9 @@ TOAST_TUPLE_TARGET = 128
 def narrow_rows(cursor) -> None:
     """PostgreSQL: keep the index rows narrow (rows written from now on, and the ones there)."""
     cursor.execute(f"ALTER TABLE {TABLE} SET (toast_tuple_target = {TOAST_TUPLE_TARGET})")
-    cursor.execute(f"UPDATE {TABLE} SET post_id = post_id")  # rewritten: the rule applies to the old rows too
+    # Rewritten so the rule applies to the rows already there, compact (an UPDATE would
+    # leave the table twice its size) and in id order, the order searches read matches in.
+    cursor.execute(f"CLUSTER {TABLE} USING {TABLE}_pkey")
 
 
 def drop_table(schema_connection=None) -> None:
