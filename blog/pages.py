@@ -113,6 +113,7 @@ def page_state(pk: int) -> PageState | None:
 def page_tags(pk: int, old: PageState | None, new: PageState | None) -> set[str]:
     """The page itself; the footer when a footer link appears, goes or changes; the sitemap."""
     from blog.models import Page
+    from blog.redirects import old_address
 
     if old == new or not any(state and state.public for state in (old, new)):
         return set()
@@ -126,6 +127,8 @@ def page_tags(pk: int, old: PageState | None, new: PageState | None) -> set[str]
     if (old and old.public and old.path) != (new and new.public and new.path):
         tags.add(ALL_PAGES)
         tags |= {page_address(state.path) for state in (old, new) if state}
+        # A nested path no page had was an address no view answers: its kept 404 goes too.
+        tags |= {old_address(f"/{state.path}/") for state in (old, new) if state}
     return tags
 
 

@@ -12,11 +12,21 @@ FRAGMENTS = FRAGMENT_PREFIX.removeprefix("/")  # these URLs sit at the site's ro
 
 
 class PagePathConverter:
-    """A page's path: slugs joined by single slashes (``about/team``), nothing else."""
+    """A page's path: slugs joined by single slashes (``about/team``), nothing else.
+
+    A top-level slug always resolves (to a page or the page view's 404), as before pages
+    nested. A nested one resolves only where a page is: any other ``/2013/06/old-slug/``
+    stays an address no view answers (``cachekeys.missing`` keeps those 404s apart, and the
+    old-URL middleware still answers them).
+    """
 
     regex = r"[-a-zA-Z0-9_]+(?:/[-a-zA-Z0-9_]+)*"
 
     def to_python(self, value: str) -> str:
+        from blog.models import Page
+
+        if "/" in value and not Page.objects.filter(path=value).exists():
+            raise ValueError("no page has this path")  # Django: this pattern does not match
         return value
 
     def to_url(self, value: str) -> str:

@@ -9,6 +9,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from blog import pages
 from blog.models import Page
+from blog.redirects import old_address
 from tests.factories import make_page, make_post
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +119,16 @@ class TestNestedPages:
         sitemap = client.get("/sitemap.xml").content.decode()
         assert "/about/team/</loc>" in sitemap and "/about/team/alumni/</loc>" in sitemap
 
+    def test_only_a_nested_path_a_page_has_resolves(self):
+        from django.urls import Resolver404, resolve
+
+        make_page("The team", "team", parent=make_page("About us", "about"))
+        assert resolve("/about/team/").url_name == "page"
+        assert resolve("/no-such-page/").url_name == "page"  # top level: the page view's 404, as before
+        for unrouted in ["/2013/06/old-slug/", "/about/nobody/"]:
+            with pytest.raises(Resolver404):
+                resolve(unrouted)
+
     def test_the_same_slug_under_two_parents(self, client):
         first, second = make_page("About", "about"), make_page("Jobs", "jobs")
         make_page("Team A", "team", parent=first)
@@ -194,4 +205,5 @@ class TestNestedPurges:
         [tags] = purged(transaction.atomic()(about.save))
         for path in ("about", "us", "about/team", "us/team"):
             assert pages.page_address(path) in tags, path
+            assert old_address(f"/{path}/") in tags, path  # a kept 404 where no view answered
         assert {f"blog.page:{about.pk}", f"blog.page:{team.pk}", pages.ALL_PAGES} <= tags
