@@ -311,7 +311,11 @@ def _search_postgresql(words: list[str], offset: int, limit: int, now) -> Result
         SELECT s.post_id, s.document FROM {TABLE} s
         WHERE s.document @@ to_tsquery('english', %s) AND s.published_at <= %s
         ORDER BY s.post_id DESC LIMIT %s)"""
+    nested = connection.in_atomic_block  # else the search's own transaction ends the settings
     with transaction.atomic(), connection.cursor() as cursor:
+        if nested:
+            cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in _PLANNER))
+            before = cursor.fetchone()
         cursor.execute("SELECT " + ", ".join(f"set_config('{name}', '0', true)" for name in _PLANNER))
         # The newest MAX_RESULTS + 1 matches (their ids from the heap, no document read),
         # then only those ranked: ts_rank_cd reads just MAX_RESULTS documents.
@@ -329,9 +333,8 @@ def _search_postgresql(words: list[str], offset: int, limit: int, now) -> Result
         else:  # a page past the end (or nothing found): the count alone
             cursor.execute(f"WITH {newest} SELECT count(*) FROM newest", [query, now, MAX_RESULTS + 1])
             matches = cursor.fetchone()[0]
-        # Back to the server's values (a search inside a longer transaction leaves no trace).
-        cursor.execute("SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name = ANY(%s)",
-                       [list(_PLANNER)])
+        if nested:  # a search inside a longer transaction leaves no trace in it
+            cursor.execute("SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in _PLANNER), before)
         total, more = min(matches, MAX_RESULTS), matches > MAX_RESULTS
         ids = [row[0] for row in found]
         if not ids:
