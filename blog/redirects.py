@@ -29,6 +29,7 @@ from blog.models import Category, OldUrl, Post, Tag
 from cachekeys.canonical import request_query
 from cachekeys.decorators import STORE_ATTRIBUTE
 from cachekeys.dependencies import depends_on, instance_tag, track
+from cachekeys.missing import address_tag
 from cachekeys.tracking import tracker
 
 # Models whose slug changes are remembered (their old URL answers 301 to the new one).
@@ -40,8 +41,12 @@ _WORDPRESS_ID = re.compile(r"[1-9][0-9]{0,17}")  # strict: /?p=0123 is not /?p=1
 
 
 def old_address(path: str, query: str = "") -> str:
-    """The tag of whatever an old address answers: a row written for it later purges it."""
-    return f"blog.oldurl:{path}?{query}"
+    """The tag of whatever an old address answers: a row written for it later purges it.
+
+    An address tag (``cachekeys.missing``): its purge also drops the 404s Nginx keeps for
+    paths no view answers, as ``/2012/01/07/some-post/`` is until its row is written.
+    """
+    return address_tag(path, query)
 
 
 def record_old_url(path: str, query: str = "", target: models.Model | None = None, url: str = "") -> OldUrl:

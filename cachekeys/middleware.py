@@ -29,7 +29,7 @@ from cachekeys.decorators import STORE_ATTRIBUTE
 from cachekeys.dependencies import collecting
 from cachekeys.keys import TrackingParams, without_tracking
 from cachekeys.lookup import Lookup, lookup
-from cachekeys.missing import KEEP_HEADER, keepable, token_for
+from cachekeys.missing import KEEP_HEADER, keep_header, keepable, kind_of, token_for
 from cachekeys.policy import Exchange, refusal
 from cachekeys.records import RenderTicket, page_tag, take_ticket
 from cachekeys.store import expiry, get_pool, store_guarded
@@ -161,8 +161,9 @@ class PageCacheMiddleware:
     def render(self, request: HttpRequest, looked: Lookup, ticket: RenderTicket | None, config: Config,
                store: bool = True) -> tuple[HttpResponseBase, bool]:
         """Render the page and store it if the rules allow; return it and whether it was."""
+        kind = kind_of(request)
         missing_token = token_for(request.META.get("HTTP_X_CACHE_MISSING_TOKEN"), get_pool(config),
-                                  config.key_prefix) if looked.agrees and store else None
+                                  config.key_prefix, kind) if looked.agrees and store else None
         began = time.monotonic()
         with collecting() as tags, declaring() as declared:
             response = self.get_response(request)
@@ -174,8 +175,9 @@ class PageCacheMiddleware:
             response = HttpResponsePermanentRedirect(location)
         if reason is None and not store:
             reason = "memcached unavailable"
-        if reason == "status" and missing_token and keepable(exchange, config.store_rules):
-            response[KEEP_HEADER] = f"keep {missing_token}"  # Nginx keeps it itself (cachekeys.missing)
+        if reason in ("status", "not canonical") and missing_token and keepable(exchange, config.store_rules):
+            # Nginx keeps it itself (cachekeys.missing)
+            response[KEEP_HEADER] = keep_header(kind, missing_token)
             response["X-Cache"] = "MISS"
             metrics.count_render("MISS", time.monotonic() - began, None)
             return response, False

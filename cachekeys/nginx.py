@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 
 from cachekeys.conf import Config, get_config
 from cachekeys.deletes import GRACE_PREFIX, log_keys
-from cachekeys.missing import token_key
+from cachekeys.missing import KINDS as MISSING_KINDS, ROUTED as MISSING_ROUTED, token_key
 from cachekeys.keys import NGINX_KEY_EXPRESSION, TrackingParams
 
 MODULE_DIRS = (Path("/usr/share/nginx/modules"), Path("/usr/lib/nginx/modules"))
@@ -175,7 +175,8 @@ def context(options: NginxOptions, config: Config) -> dict:
         "retry_after": RETRY_AFTER,
         "missing_seconds": config.missing_seconds,
         "missing_mb": config.missing_mb,
-        "missing_token_key": token_key(config.key_prefix),
+        "missing_token_keys": [(kind, token_key(config.key_prefix, kind)) for kind in MISSING_KINDS],
+        "missing_routed": MISSING_ROUTED,
         "probe_prefixes": [p for p in config.probe_paths if p.endswith("/")],
         "probe_exact": [p for p in config.probe_paths if not p.endswith("/")],
         **client_context(config),

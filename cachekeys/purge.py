@@ -25,7 +25,7 @@ from cachekeys import metrics
 from cachekeys.conf import get_config
 from cachekeys.deletes import delete_everywhere
 from cachekeys.keys import url_key
-from cachekeys.missing import ensure_token, token_key
+from cachekeys.missing import ROUTED, ensure_token, kinds_purged, token_key
 from cachekeys.models import CachedPage, PageTag, PurgeEvent
 from cachekeys.pool import get_pool
 from cachekeys.records import ALL, GONE, page_tag, record_purge
@@ -52,11 +52,13 @@ def purge_tags(tags: Iterable[str], keys: Iterable[str] = ()) -> PurgeReport:
     began = time.monotonic()
     record_purge(report.tags)
     report.keys |= _recorded_keys(report.tags)
-    # Every purge also drops every 404 the Nginx fronts keep (cachekeys.missing): what was
-    # missing may exist now.
+    # Every purge also drops the 404s the Nginx fronts keep where a view answers (what was
+    # missing may exist now), and those nothing routes to when an address was written for
+    # them (cachekeys.missing).
     prefix = get_config().key_prefix
-    report.failed_servers = delete_everywhere(report.keys | {token_key(prefix)}, gone=GONE in report.tags)
-    ensure_token(get_pool(), prefix)  # 404s kept from now on are valid until the next purge
+    tokens = {token_key(prefix, kind) for kind in kinds_purged(report.tags)}
+    report.failed_servers = delete_everywhere(report.keys | tokens, gone=GONE in report.tags)
+    ensure_token(get_pool(), prefix, ROUTED)  # 404s kept from now on are valid until the next purge
     keys = sorted(report.keys)
     for start in range(0, len(keys), CHUNK):
         CachedPage.objects.filter(key__in=keys[start:start + CHUNK]).delete()

@@ -1,19 +1,21 @@
     -- Missing pages (deploy/nginx/missing.lua, rendered by `./manage.py nginx_config`):
-    -- a 404 Django says may be kept (X-Cache-Missing: keep, cachekeys.missing) is kept in
+    -- an answer Django says may be kept (X-Cache-Missing: keep <kind> <token>,
+    -- cachekeys.missing: a 404, or the 301 from a junk spelling to its page) is kept in
     -- this Nginx's shared dict cachekeys_missing and answered from there the next time,
-    -- so a missing URL costs Django once, not on every request (X-Cache: HIT, status 404).
+    -- so a missing URL costs Django once, not on every request (X-Cache: HIT).
     --
     -- Bounded: the dict is MISSING_MB big and evicts its least recently used entries; an
-    -- entry is one line (the key, a token, a digest) and the page itself is kept once per
-    -- distinct body (the site's 404 page is the same for every URL). Never memcached,
-    -- never the database.
+    -- entry is one line (the key, its kind, a token, a digest) and the answer itself is
+    -- kept once per distinct body (the site's 404 page is the same for every URL). Never
+    -- memcached, never the database.
     --
-    -- Fresh at once: each entry carries the token memcached held under MISSING_TOKEN when
-    -- this Nginx sent the request to Django. Every purge deletes that token (Django makes
-    -- a new one on its next kept 404), and an entry is only served while the token is the
-    -- same, so content that appears at a URL after a save is served at once. The token is
-    -- read on every request that reaches the miss location (a memcached get, microseconds),
-    -- never on a hit; memcached unreachable means no entry is served.
+    -- Fresh at once: each entry carries the token memcached held for its kind when the
+    -- answer was rendered. Every purge deletes the routed token (paths a view answers:
+    -- content may appear there); the unrouted one goes only with purges of written
+    -- addresses or of everything. An entry is only served while its kind's token is the
+    -- same. The routed token is read on every request that reaches the miss location (a
+    -- memcached get, microseconds), never on a hit; memcached unreachable means no entry
+    -- is served.
     cachekeys_missing = (function()
         local entries = ngx.shared.cachekeys_missing
         local TTL = {{ missing_seconds }}
@@ -25,21 +27,24 @@
                           ["x-cache"] = true, ["x-cache-reason"] = true, ["x-cache-missing"] = true,
                           ["set-cookie"] = true, ["vary"] = true, ["content-encoding"] = true }
 
-        local function current_token()
-            local res = ngx.location.capture("/_cachekeys/missing-token", { method = ngx.HTTP_GET })
+        local function current_token(kind)
+            local res = ngx.location.capture("/_cachekeys/missing-token/" .. kind, { method = ngx.HTTP_GET })
             if res.status ~= 200 or res.truncated or res.body == "" then return nil end
             return res.body
         end
 
+        -- A kept answer: "<status>\n", its header lines, a blank line, its body.
         local function send(page)
-            local split = page:find("\n\n", 1, true)
-            if not split then return false end
-            for line in page:sub(1, split):gmatch("[^\n]+") do
+            local first = page:find("\n", 1, true)
+            local split = first and page:find("\n\n", first, true)
+            local status = first and tonumber(page:sub(1, first - 1))
+            if not (split and status) then return false end
+            for line in page:sub(first + 1, split):gmatch("[^\n]+") do
                 local name, value = line:match("^([^:]+): (.*)$")
                 if name then ngx.header[name] = value end
             end
             local body = page:sub(split + 2)
-            ngx.status = 404
+            ngx.status = status
             ngx.header["Content-Length"] = #body
             ngx.header["X-Cache"] = "HIT"
             ngx.print(body)  -- HEAD: Nginx sends the headers only
@@ -47,23 +52,25 @@
             return true
         end
 
-        -- Access phase of the miss location: answer a kept 404, or note the token the
-        -- answer Django is about to give will be kept under.
+        -- Access phase of the miss location: answer a kept answer, or note the routed
+        -- token the answer Django is about to give may be kept under.
         local function check()
             local key = ngx.var.memcached_key
             if key == nil or key == "" then return end
-            local token = current_token()
-            -- "none": memcached holds no token (Django makes one and names it in its answer).
-            ngx.req.set_header("X-Cache-Missing-Token", token or "none")
             ngx.ctx.missing_key = key
-            if not token then return end
+            local routed = nil
             local entry = entries:get("k:" .. key)
             if entry then
-                local kept_token, digest = entry:match("^(%S+) (%x+)$")
+                local kind, kept_token, digest = entry:match("^(%a) (%S+) (%x+)$")
+                local token = kind and current_token(kind)
                 local page = digest and entries:get("b:" .. digest)
-                if kept_token == token and page and send(page) then return end
+                if token and kept_token == token and page and send(page) then return end
                 entries:delete("k:" .. key)  -- from before a purge, or its page was evicted
+                if kind == "{{ missing_routed }}" then routed = token or false end
             end
+            if routed == nil then routed = current_token("{{ missing_routed }}") end
+            -- "none": memcached holds no token (Django makes one and names it in its answer).
+            ngx.req.set_header("X-Cache-Missing-Token", routed or "none")
         end
 
         -- Header filter of the miss location: keep this answer if Django said so.
@@ -71,11 +78,14 @@
             local ctx = ngx.ctx
             local said = ngx.header["X-Cache-Missing"]
             ngx.header["X-Cache-Missing"] = nil  -- between Django and Nginx only
-            local token = type(said) == "string" and said:match("^keep (%S+)$")
-            if not (token and ctx.missing_key and ngx.status == 404 and ngx.req.get_method() == "GET") then
+            local kind, token = nil, nil
+            if type(said) == "string" then kind, token = said:match("^keep (%a) (%S+)$") end
+            local status = ngx.status
+            if not (token and ctx.missing_key and (status == 404 or status == 301)
+                    and ngx.req.get_method() == "GET") then
                 return
             end
-            ctx.missing_token = token
+            ctx.missing_token = kind .. " " .. token
             local lines = {}
             for name, value in pairs(ngx.resp.get_headers()) do
                 if not SKIPPED[name:lower()] and type(value) == "string" and not value:find("\n", 1, true) then
@@ -83,7 +93,7 @@
                 end
             end
             table.sort(lines)  -- the same page gives the same digest whatever the order
-            ctx.missing = { head = table.concat(lines) .. "\n", chunks = {}, size = 0 }
+            ctx.missing = { head = status .. "\n" .. table.concat(lines) .. "\n", chunks = {}, size = 0 }
         end
 
         -- Body filter of the miss location: collect the kept answer, store it at the end.

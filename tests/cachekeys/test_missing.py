@@ -2,9 +2,11 @@ import dataclasses
 
 import pytest
 
-from cachekeys.keys import page_key
+from cachekeys.keys import TrackingParams, page_key
 from cachekeys.lookup import KeyRules, lookup
-from cachekeys.missing import NO_TOKEN, ensure_token, keepable, token_for, token_key
+from cachekeys.missing import (
+    NO_TOKEN, ROUTED, UNROUTED, address_tag, ensure_token, keepable, kind_of, kinds_purged, token_for, token_key,
+)
 from cachekeys.policy import Exchange, Rules
 from cachekeys.pool import MemcachedPool
 
@@ -33,6 +35,15 @@ class TestKeepable:
     def test_not_otherwise(self, changes):
         assert not keepable(exchange(**changes), RULES)
 
+    def test_a_junk_spelling_s_redirect_to_its_page(self):
+        assert keepable(exchange("/posts/hello/?page=2", status=200, canonical_uri="/posts/hello/"), RULES)
+
+    def test_not_a_redirect_that_carries_tracking_parameters(self):
+        tracked = KeyRules(tracking=TrackingParams(["utm_*"]))
+        uri = "/posts/hello/?page=2&utm_source=x"
+        looked = lookup("GET", "site.test", uri, page_key("site.test", "/posts/hello/?page=2"), tracked)
+        assert not keepable(exchange(uri, lookup=looked, status=200, canonical_uri="/posts/hello/"), RULES)
+
     def test_not_when_nginx_did_not_look_it_up(self):
         assert not keepable(exchange(lookup=lookup("GET", "site.test", None, None, KeyRules())), RULES)
 
@@ -56,6 +67,27 @@ class TestToken:
         made = token_for(NO_TOKEN, pool, "")
         assert made and made == ensure_token(pool, "")
 
+    def test_each_kind_has_its_own(self, pool):
+        routed, unrouted = ensure_token(pool, "", ROUTED), ensure_token(pool, "", UNROUTED)
+        assert routed and unrouted and routed != unrouted
+        assert token_key("", ROUTED) != token_key("", UNROUTED)
+        # Nginx reads the routed token only; the unrouted one Django reads itself.
+        assert token_for("abc", pool, "", UNROUTED) == unrouted
+
     def test_memcached_away_keeps_nothing(self, memcached, pool):
         memcached.kill()
         assert ensure_token(pool, "") is None and token_for(NO_TOKEN, pool, "") is None
+
+
+class TestKinds:
+    @pytest.mark.parametrize("path, kind", [("/posts/no-such-post/", ROUTED), ("/", ROUTED),
+                                            ("/2013/06/old-slug/", UNROUTED), ("/xmlrpc.php", UNROUTED)])
+    def test_routed_when_a_view_answers_the_path(self, rf, path, kind):
+        assert kind_of(rf.get(path)) == kind
+
+    def test_every_purge_drops_routed_ones(self):
+        assert kinds_purged({"blog.post:1"}) == [ROUTED]
+
+    def test_unrouted_ones_go_with_an_address_or_everything(self):
+        assert set(kinds_purged({"blog.post:1", address_tag("/2013/06/old-slug/")})) == {ROUTED, UNROUTED}
+        assert set(kinds_purged({"*"})) == {ROUTED, UNROUTED}

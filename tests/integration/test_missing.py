@@ -1,4 +1,4 @@
-"""Missing pages and bots: Nginx answers a 404 again itself, and forgets it on any purge."""
+"""Missing pages and bots: Nginx answers a 404 again itself, and forgets it when a save may change it."""
 from __future__ import annotations
 
 import gzip
@@ -6,6 +6,7 @@ import gzip
 import pytest
 
 from blog.models import Post
+from blog.redirects import record_old_url
 from cachekeys.models import CachedPage
 from tests.factories import make_post
 from tests.http import fetch
@@ -61,6 +62,44 @@ class TestKeptNotFound:
         post.save()
         assert get(stack, "/posts/moved-away/").status == 200
         assert get(stack, "/posts/moving/").status == 301
+
+    def test_a_path_no_view_answers_stays_kept_through_publishing(self, stack):
+        for _ in range(2):
+            old = get(stack, "/2013/06/an-old-permalink/")
+        assert (old.status, old.header("X-Cache")) == (404, "HIT")
+        make_post("Published meanwhile", slug="meanwhile")  # purges the home page and more
+        assert get(stack, "/posts/meanwhile/").status == 200
+        assert (get(stack, "/2013/06/an-old-permalink/").header("X-Cache")) == "HIT"
+        # A routed 404 is forgotten by the same purge: content may have appeared there.
+        get(stack, "/posts/later/")
+        assert get(stack, "/posts/later/").header("X-Cache") == "HIT"
+        make_post("Another", slug="another")
+        assert get(stack, "/posts/later/").header("X-Cache") == "MISS"
+
+    def test_an_old_address_written_later_answers_at_once(self, stack):
+        get(stack, "/2013/06/moved-here/")
+        assert get(stack, "/2013/06/moved-here/").header("X-Cache") == "HIT"
+        post = make_post("Moved here", slug="moved-here")
+        record_old_url("/2013/06/moved-here/", target=post)
+        answer = get(stack, "/2013/06/moved-here/")
+        assert (answer.status, answer.header("Location")) == (301, "/posts/moved-here/")
+
+    def test_a_junk_spelling_s_redirect_is_kept_until_a_purge(self, stack):
+        post = make_post("Spelled", slug="spelled")
+        first, again = (get(stack, "/p%6fsts/spelled/") for _ in range(2))
+        assert (first.status, first.header("X-Cache")) == (301, "MISS")
+        assert (again.status, again.header("X-Cache"), again.header("Location")) == (
+            301, "HIT", first.header("Location"))
+        assert again.header("Location") == "/posts/spelled/"
+        post.status = Post.Status.DRAFT
+        post.save()
+        assert get(stack, "/p%6fsts/spelled/").status == 404
+
+    def test_a_redirect_keeping_tracking_parameters_is_not_kept(self, stack):
+        make_post("Shared", slug="shared")
+        for n in range(2):
+            answer = get(stack, f"/posts/shared/?limit=5&utm_source=n{n}")
+            assert (answer.status, answer.header("Location")) == (301, f"/posts/shared/?utm_source=n{n}")
 
     def test_editors_are_never_answered_from_kept_404s(self, stack):
         get(stack, "/posts/secret/")

@@ -83,15 +83,18 @@ UNSTORED = ["/api/v1/post/?offset=500", "/api/v1/post/?category=nothing", "/api/
 
 class TestJunkSpellings:
     def test_redirected_to_the_canonical_url_and_never_stored(self, stack, posts):
+        tracking = get_config().key_rules.tracking
         for uri, canonical in redirects(posts):
-            for _ in range(2):
+            # Nginx keeps the redirect itself (cachekeys.missing), unless its Location carries
+            # tracking parameters the key leaves out.
+            kept = key_uri(uri, tracking) == uri
+            for expected in (["MISS", "HIT"] if kept else ["BYPASS", "BYPASS"]):
                 answer = fetch(stack.base_url, uri, host="site.test")
                 assert (answer.status, answer.header("Location")) == (301, canonical), uri
-                assert answer.header("X-Cache") == "BYPASS"
+                assert answer.header("X-Cache") == expected, uri
                 assert b"Traceback" not in answer.body
             target = fetch(stack.base_url, canonical, host="site.test")
             assert target.status == 200, canonical
-        tracking = get_config().key_rules.tracking
         assert not pages().exclude(uri__in=[key_uri(c, tracking) for _, c in redirects(posts)]).exists()
 
     def test_missing_spellings_are_404s_and_never_stored(self, stack, posts):
