@@ -3,18 +3,23 @@
 An import runs in four phases:
 
 1. **Scan** (no database): stream the whole file through ``parser.read_export``,
-   which validates it end to end; keep the authors, terms, and a small index of every
-   page and photo attachment (galleries, page paths and image links need them whatever
-   cluster they are in), and spool this cluster's posts, pages and attachments to a
-   temporary file. A bad file - truncated, not XML, not WXR, entity tricks - stops
+   which validates it end to end; keep the authors, terms and pages, index every photo
+   attachment on disk (``index.ExportIndex``: galleries and image links need them
+   whatever cluster they are in), and spool this cluster's posts, pages and attachments
+   to a temporary file. A bad file - truncated, not XML, not WXR, entity tricks - stops
    here, before anything is written.
 2. **Prepare** (no database): turn each spooled item into field values - the costly
    HTML work (``formatting.render``, sanitising) - so clusters do it in parallel.
 3. **Fetch** (no lock): copy this cluster's photo attachments from ``--uploads`` or
    download them, a few at a time, and store them with their sizes (``media``).
 4. **Write** (one transaction): upsert authors, terms, photos, pages, posts with their
-   categories, tags, cover and comments, and the old addresses; point bodies at the
-   imported photos; commit; purge the cache once.
+   categories, tags, cover and comments, and the old addresses, a batch at a time;
+   point bodies at the imported photos; commit; purge the cache once.
+
+Memory stays flat whatever the export's size: what a cluster holds between phases (its
+items, fetched photos, old addresses to purge) waits in temporary files, and the
+export-wide photo index is a temporary SQLite file; only the authors, terms and pages,
+which a site has few of, are held in memory.
 
 Clusters slice the items by WordPress id (``blog.clusters.Cluster``), so N imports
 ``--cluster=1/N`` ... ``--cluster=N/N`` import each item exactly once, and they may run
@@ -27,12 +32,13 @@ connection's own timeout). ``dry_run`` does all of it but fetching and rolls bac
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import pickle
 import re
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +53,7 @@ from blog.html import plain_text, sanitize
 from blog.models import Category, Post, Tag
 from blog.wordpress import formatting, media, writers
 from blog.wordpress.formatting import Attachment, Context
+from blog.wordpress.index import ExportIndex
 from blog.wordpress.parser import Author, Item, SiteLink, Term, read_export
 from blog.wordpress.report import ImportReport
 from blog.wordpress.writers import (
@@ -111,22 +118,26 @@ def import_export(
     started = time.monotonic()
     report = ImportReport(path=str(path), cluster=cluster, dry_run=dry_run)
     using = using or router.db_for_write(Post)
-    with tempfile.TemporaryFile(prefix="wordpress-scan-") as raw, \
-            tempfile.TemporaryFile(prefix="wordpress-items-") as ready:
-        scan = _scan(path, cluster, report, raw, on_scan)
+    with ExportIndex() as index, _spool("scan") as raw, _spool("items") as ready, \
+            _spool("attachments") as photos, _spool("fetched") as fetched:
+        scan = _scan(path, cluster, report, raw, on_scan, index)
         raw.seek(0)
-        _prepare_all(_unspool(raw), scan, report, ready)
+        _prepare_all(_unspool(raw), scan, report, ready, photos)
+        raw.close()  # the raw items are not needed again: free their disk space now
         report.read_seconds = time.monotonic() - started
         if on_scanned is not None:
             on_scanned(scan.items)
         fetcher = media.Fetcher(uploads, downloads_dir(), _max_upload_bytes())
         fetched_at = time.monotonic()
-        stored = {} if dry_run else _fetch(scan, report, fetcher, using)
+        photos.seek(0)
+        _fetch(_unspool(photos), report, fetcher, using, fetched, dry_run)
         report.fetch_seconds = time.monotonic() - fetched_at
         ready.seek(0)
-        _write(scan, ready, stored, report, using, on_post, purge_cache, dry_run)
+        fetched.seek(0)
+        _write(scan, ready, fetched, report, using, on_post, purge_cache, dry_run)
         if not dry_run:
-            fetcher.forget(scan.attachments[wp_id].url for wp_id in stored if wp_id in scan.attachments)
+            fetched.seek(0)
+            fetcher.forget(item.url for item, photo in _unspool(fetched) if photo is not None)
             fetcher.clear()
     report.seconds = time.monotonic() - started
     return report
@@ -136,26 +147,38 @@ class ImportFailure(Exception):
     """The import stopped and nothing was committed; ``str()`` is one line."""
 
 
+def _spool(name: str):
+    """A temporary file for one phase's records (pickled, read back in order)."""
+    return tempfile.TemporaryFile(prefix=f"wordpress-{name}-")
+
+
 # -- scan -------------------------------------------------------------------------------
 
 @dataclass
 class _Scan:
-    """What the scan keeps: every term, the pages' and photos' index, the cluster's counts."""
+    """What the scan keeps: every term and page, the photos' index (on disk), the cluster's counts."""
 
+    index: ExportIndex  # every photo attachment of the export; the old addresses to purge
     authors: dict[str, Author] = field(default_factory=dict)
     categories: dict[str, Term] = field(default_factory=dict)  # nicename -> term
     tags: dict[str, Term] = field(default_factory=dict)
-    attachments: dict[int, Attachment] = field(default_factory=dict)  # every photo of the export
-    children: dict[int, list[int]] = field(default_factory=dict)  # item id -> its photos' ids
     pages: dict[int, tuple[str, int]] = field(default_factory=dict)  # page id -> (slug, parent)
     site_url: str = ""  # the old blog's address (base_blog_url, else the channel's link)
     items: int = 0  # this cluster's posts, pages and attachments
-    to_fetch: list[PreparedAttachment] = field(default_factory=list)
     base_urls: set[str] = field(default_factory=set)
+    years: dict = field(default_factory=dict)  # year archives of the posts written, recorded last
+
+    @property
+    def attachments(self) -> Mapping[int, Attachment]:
+        return self.index.attachments
+
+    @property
+    def children(self) -> Mapping[int, list[int]]:
+        return self.index.children
 
 
-def _scan(path, cluster: Cluster, report: ImportReport, spool, on_scan) -> _Scan:
-    scan = _Scan()
+def _scan(path, cluster: Cluster, report: ImportReport, spool, on_scan, index: ExportIndex) -> _Scan:
+    scan = _Scan(index)
     for record in read_export(path, progress=on_scan):
         if isinstance(record, Item):
             _scan_item(record, cluster, scan, report, spool)
@@ -171,18 +194,19 @@ def _scan(path, cluster: Cluster, report: ImportReport, spool, on_scan) -> _Scan
             scan.categories[record.nicename] = record
         else:
             scan.tags[record.nicename] = record
+    index.flush()
     return scan
 
 
 def _scan_item(item: Item, cluster: Cluster, scan: _Scan, report: ImportReport, spool) -> None:
     kind = item.post_type
-    if kind == "attachment" and media.is_image_url(item.attachment_url):
-        scan.attachments[item.wp_id] = Attachment(
+    photo = kind == "attachment" and media.is_image_url(item.attachment_url)
+    if photo:
+        scan.index.add_attachment(Attachment(
             wp_id=item.wp_id, url=item.attachment_url, parent=item.parent, menu_order=item.menu_order,
             alt=plain_text(item.meta.get("_wp_attachment_image_alt", "")),
             caption=plain_text(formatting.strip_shortcodes(item.excerpt)),
-        )
-        scan.children.setdefault(item.parent, []).append(item.wp_id)
+        ))
     elif kind == "page":
         scan.pages[item.wp_id] = (base_slug(item), item.parent)
     if kind not in IMPORTED_TYPES:
@@ -192,7 +216,7 @@ def _scan_item(item: Item, cluster: Cluster, scan: _Scan, report: ImportReport, 
     if not cluster.contains(item.wp_id):
         report.elsewhere += 1
         return
-    if kind == "attachment" and item.wp_id not in scan.attachments:
+    if kind == "attachment" and not photo:
         report.skip("attachments", "not a photo (only JPEG, PNG, GIF and WebP files are imported)")
         return
     pickle.dump(item, spool, protocol=pickle.HIGHEST_PROTOCOL)
@@ -216,10 +240,10 @@ def _unspool(spool) -> Iterator:
 
 # -- prepare ----------------------------------------------------------------------------
 
-def _prepare_all(items: Iterable[Item], scan: _Scan, report: ImportReport, out) -> None:
+def _prepare_all(items: Iterable[Item], scan: _Scan, report: ImportReport, out, attachments) -> None:
     for item in items:
         if item.post_type == "attachment":
-            scan.to_fetch.append(prepare_attachment(item))
+            pickle.dump(prepare_attachment(item), attachments, protocol=pickle.HIGHEST_PROTOCOL)
             continue
         context = Context(post_id=item.wp_id, attachments=scan.attachments, children=scan.children)
         if item.post_type == "page":
@@ -354,14 +378,29 @@ def _max_upload_bytes() -> int:
     return getattr(settings, "UPLOAD_MAX_MB", 20) * 1024 * 1024
 
 
-def _fetch(scan: _Scan, report: ImportReport, fetcher: media.Fetcher, using: str) -> dict:
-    """Fetch and store the cluster's photos not imported yet; return wp id -> stored photo."""
-    from blog import images
+def _fetch(items: Iterable[PreparedAttachment], report: ImportReport, fetcher: media.Fetcher,
+           using: str, out, dry_run: bool = False) -> None:
+    """Fetch and store the cluster's photos not imported yet, a batch at a time.
+
+    Spool each attachment with its stored photo (None: already in the library, not
+    fetched, or a dry run) to ``out``, for the write phase: only a batch's photos are
+    held in memory at once.
+    """
     from blog.models import Image
 
-    wanted = {item.wp_id: item for item in scan.to_fetch}
+    for batch in _batches(items, writers.BATCH):
+        stored = {} if dry_run else _fetch_batch(batch, report, fetcher, using, Image)
+        for item in batch:
+            pickle.dump((item, stored.get(item.wp_id)), out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _fetch_batch(batch: list[PreparedAttachment], report: ImportReport, fetcher: media.Fetcher,
+                 using: str, Image) -> dict:
+    from blog import images
+
+    wanted = {item.wp_id: item for item in batch}
     have = set(Image.objects.using(using).filter(wordpress_id__in=list(wanted))
-               .values_list("wordpress_id", flat=True)) if wanted else set()
+               .values_list("wordpress_id", flat=True))
     missing = [media.Wanted(wp_id, item.url, item.attached_file)
                for wp_id, item in wanted.items() if wp_id not in have]
     storage = Image._meta.get_field("file").storage
@@ -384,7 +423,7 @@ def _fetch(scan: _Scan, report: ImportReport, fetcher: media.Fetcher, using: str
 
 # -- write ------------------------------------------------------------------------------
 
-def _write(scan: _Scan, ready, stored: dict, report: ImportReport, using: str, on_post,
+def _write(scan: _Scan, ready, fetched, report: ImportReport, using: str, on_post,
            purge_cache: bool, dry_run: bool) -> None:
     waiting = time.monotonic()
     deadline = waiting + LOCK_PATIENCE
@@ -394,16 +433,18 @@ def _write(scan: _Scan, ready, stored: dict, report: ImportReport, using: str, o
             # transaction anyway; the import purges what it changed once, after the commit.
             with tracker.paused(), _write_transaction(using):
                 report.wait_seconds = time.monotonic() - waiting
-                _write_all(scan, ready, stored, report, using, on_post)
+                _write_all(scan, ready, fetched, report, using, on_post)
                 if dry_run:
                     transaction.set_rollback(True, using=using)
                 elif not purge_cache and report.changed_ids:
                     # purge_posts brings the search index up to date; without it, do that here
                     # (the saves indexed each post before its tags and categories were linked).
                     _reindex(report.changed_ids)
-                elif purge_cache and (report.changed_ids or report.changed_pages or report.changed_addresses):
+                elif purge_cache and (report.changed_ids or report.changed_pages or report.redirects):
                     posts, pages = list(report.changed_ids), list(report.changed_pages)
-                    addresses = list(report.changed_addresses)
+                    # Read back from the index only now, after the commit: never all in memory
+                    # while the cluster writes.
+                    addresses = scan.index.addresses() if report.redirects else ()
                     transaction.on_commit(lambda: _timed_purge(posts, pages, addresses, report), using=using)
             return
         except _Busy:
@@ -415,14 +456,17 @@ def _write(scan: _Scan, ready, stored: dict, report: ImportReport, using: str, o
             time.sleep(0.5)
 
 
-def _write_all(scan: _Scan, ready, stored: dict, report: ImportReport, using: str, on_post) -> None:
+def _write_all(scan: _Scan, ready, fetched, report: ImportReport, using: str, on_post) -> None:
     users = writers.upsert_authors(scan.authors.values(), using)
     categories = writers.upsert_terms(Category, scan.categories.values(), using)
     writers.link_parents(scan.categories.values(), categories, using)
     tags = writers.upsert_terms(Tag, scan.tags.values(), using)
     report.authors, report.categories, report.tags = len(users), len(categories), len(tags)
-    writers.write_attachments(scan.to_fetch, stored, users, report, using)
-    photos = writers.PhotoMap.load(scan.attachments, using)
+    # Each batch's old addresses are recorded after it, so only a batch's are ever held.
+    for batch in _batches(_unspool(fetched), writers.BATCH):
+        writers.write_attachments(batch, users, report, using)
+        writers.record_old_addresses(report, scan, using)
+    photos = writers.PhotoMap.load(scan.index, using)
     for batch in _batches(_unspool(ready), writers.BATCH):
         pages = [item for item in batch if isinstance(item, PreparedPage)]
         posts = [item for item in batch if isinstance(item, PreparedPost)]
@@ -430,10 +474,11 @@ def _write_all(scan: _Scan, ready, stored: dict, report: ImportReport, using: st
             writers.write_pages(pages, photos, report, using)
         if posts:
             writers.write_posts(posts, users, categories, tags, photos, report, using)
+        writers.record_old_addresses(report, scan, using)
         if on_post is not None:
             on_post(len(batch))
     writers.resolve_waiting_media(photos, report, using)
-    writers.record_old_addresses(report, scan, using)
+    writers.record_old_addresses(report, scan, using, last=True)
 
 
 def _reindex(post_ids: list[int]) -> None:
@@ -441,7 +486,8 @@ def _reindex(post_ids: list[int]) -> None:
         from blog import search
     except ImportError:  # pragma: no cover - a site without the search index
         return
-    search.reindex(post_ids)
+    for chunk in _batches(post_ids, writers.BATCH):  # a batch's documents at a time
+        search.reindex(chunk)
 
 
 class _Busy(Exception):
@@ -494,14 +540,23 @@ def _take_write_lock(using: str) -> None:
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
+    """``items`` in lists of ``size``; between two, the last one's garbage is collected.
+
+    A batch's model instances, querysets and prefetch caches form reference cycles.
+    Left to the collector's own pace, that garbage piles up for many batches before a
+    full collection (tens of MB on a large cluster): collected here, a worker's memory
+    is one batch's worth whatever the number of batches.
+    """
     batch: list = []
     for item in items:
         batch.append(item)
         if len(batch) == size:
             yield batch
             batch = []
+            gc.collect()
     if batch:
         yield batch
+        gc.collect()
 
 
 def _timed_purge(post_ids: list[int], page_ids: list[int], addresses: list, report: ImportReport) -> None:

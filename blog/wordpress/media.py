@@ -23,7 +23,7 @@ import shutil
 import urllib.error
 import urllib.request
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +72,7 @@ def rewrite(body: str, local: Mapping[str, str], known: Iterable[str] = ()) -> t
     holds the keys of every attachment of the export. Return the new body and the keys
     of known attachments it still points at (not imported yet, or failed).
     """
-    known = known if isinstance(known, (set, frozenset, dict)) else set(known)
+    known = known if isinstance(known, (AbstractSet, Mapping)) else set(known)  # a set, dict or index view
     waiting: set[str] = set()
 
     def swap(match: re.Match) -> str:

@@ -66,11 +66,13 @@ def split(url: str, base_path: str = "") -> tuple[str, str] | None:
 
 
 def record(written: list[tuple], site_url: str, using: str, *, scan=None,
-           first_cluster: bool = False) -> list[tuple[str, str]]:
+           first_cluster: bool = False, years: dict | None = None) -> list[tuple[str, str]]:
     """Record the old addresses of ``written`` items (and, once, the site's).
 
     Return the addresses created or re-pointed: what they answered before (a 404 kept
-    by the cache) must be purged.
+    by the cache) must be purged. A caller recording its items a batch at a time passes
+    ``years``: the year archives (which lead to the newest month of any batch) are
+    gathered there instead, for one ``record_years`` at the end.
     """
     if not available():
         return []
@@ -85,7 +87,7 @@ def record(written: list[tuple], site_url: str, using: str, *, scan=None,
         for address in _item_addresses(kind, wp_id, link, base):
             rows.setdefault(address, target)
     if written:
-        rows.update(_date_archives([pk for kind, _, _, pk in written if kind == "post"], base, using))
+        rows.update(_date_archives([pk for kind, _, _, pk in written if kind == "post"], base, using, years))
     if first_cluster and scan is not None:
         rows.update(site_addresses(scan, base, using))
     return _upsert(rows, using)
@@ -105,11 +107,19 @@ def _item_addresses(kind: str, wp_id: int, link: str, base: str) -> Iterable[tup
         yield base + "/", f"p={wp_id}"
 
 
-def _date_archives(post_ids: list[int], base: str, using: str) -> dict[tuple[str, str], Target]:
-    """``/YYYY/``, ``/YYYY/MM/`` and ``/YYYY/MM/DD/`` of the public posts written."""
+def record_years(years: dict[tuple[str, str], Target], using: str) -> list[tuple[str, str]]:
+    """Record the year archives ``record(..., years=)`` gathered; return those changed."""
+    return _upsert(years, using) if available() else []
+
+
+def _date_archives(post_ids: list[int], base: str, using: str,
+                   years: dict | None = None) -> dict[tuple[str, str], Target]:
+    """``/YYYY/``, ``/YYYY/MM/`` and ``/YYYY/MM/DD/`` of the public posts written (the
+    years into ``years`` instead, if given)."""
     from blog.models import Post
 
     rows: dict[tuple[str, str], Target] = {}
+    years = rows if years is None else years
     for start in range(0, len(post_ids), CHUNK):
         posts = Post.objects.using(using).public().filter(pk__in=post_ids[start:start + CHUNK])
         for published in posts.values_list("published_at", flat=True):
@@ -119,8 +129,8 @@ def _date_archives(post_ids: list[int], base: str, using: str) -> dict[tuple[str
                 rows[(path, "")] = month
             year = (f"{base}/{day.year:04d}/", "")
             # The year's newest month with posts: the closest page there is to a year archive.
-            if year not in rows or rows[year].url < month.url:
-                rows[year] = month
+            if year not in years or years[year].url < month.url:
+                years[year] = month
     return rows
 
 

@@ -39,7 +39,6 @@ class ImportReport:
     changed_ids: list[int] = field(default_factory=list)  # pks of created and updated posts
     changed_pages: list[int] = field(default_factory=list)
     written: list[tuple] = field(default_factory=list)  # (kind, wp id, old link, pk) for redirects
-    changed_addresses: list[tuple[str, str]] = field(default_factory=list)  # old (path, query) recorded
     read_seconds: float = 0.0  # the scan: parsing, validating, preparing the items
     fetch_seconds: float = 0.0  # copying and downloading attachments, making their sizes
     wait_seconds: float = 0.0  # waiting for SQLite's write lock (other clusters writing)

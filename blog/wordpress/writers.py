@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping, Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timezone as dt_timezone
 from email.utils import parsedate_to_datetime
@@ -26,9 +26,13 @@ from django.utils.text import slugify
 from blog.html import plain_text, summarize
 from blog.models import Category, Comment, Image, OldUrl, Page, Post
 from blog.wordpress import media, redirects
-from blog.wordpress.formatting import Attachment
+from typing import TYPE_CHECKING
 from blog.wordpress.parser import Author, Comment as WxrComment, Item, Term
 from blog.wordpress.slugs import term_slug
+
+if TYPE_CHECKING:
+    from blog import images
+    from blog.wordpress.index import ExportIndex
 
 BATCH = 500  # items read back from the spool and looked up per query
 FALLBACK_LOGIN = "wordpress"  # the author of items whose dc:creator is empty
@@ -265,16 +269,20 @@ def link_parents(terms: Iterable[Term], categories: dict[str, int], using: str) 
 
 # -- photos ------------------------------------------------------------------------------------
 
-def write_attachments(items: list[PreparedAttachment], stored: dict, users: dict[str, int],
-                      report, using: str) -> None:
-    """Create the photos fetched for this cluster; update alt text and caption of the others."""
+def write_attachments(batch: list[tuple[PreparedAttachment, "images.Stored | None"]],
+                      users: dict[str, int], report, using: str) -> None:
+    """Create the photos fetched for this cluster; update alt text and caption of the others.
+
+    ``batch`` pairs each attachment with its photo as fetched and stored (None: not
+    fetched, because it is in the library already, it failed, or this is a dry run).
+    """
     tally = report.tallies["attachments"]
     failed = {failure["wp_id"] for failure in report.failures if failure["kind"] == "attachments"}
     manager = Image.objects.using(using)
-    for chunk in _chunks(items):
+    for chunk in _chunks(batch):
         existing = {image.wordpress_id: image for image in
-                    manager.filter(wordpress_id__in=[item.wp_id for item in chunk])}
-        for item in chunk:
+                    manager.filter(wordpress_id__in=[item.wp_id for item, _ in chunk])}
+        for item, photo in chunk:
             image = existing.get(item.wp_id)
             if image is not None:
                 if (image.alt_text, image.caption) != (item.alt, item.caption):
@@ -285,7 +293,6 @@ def write_attachments(items: list[PreparedAttachment], stored: dict, users: dict
                     tally.unchanged += 1
                 _remember(report, "attachment", item.wp_id, item.link, image)
                 continue
-            photo = stored.get(item.wp_id)
             if photo is None:
                 if item.wp_id not in failed and not report.dry_run:
                     report.fail("attachments", item.wp_id, item.title, "it could not be fetched")
@@ -304,24 +311,30 @@ def write_attachments(items: list[PreparedAttachment], stored: dict, users: dict
 
 @dataclass
 class PhotoMap:
-    """The export's photos: which file key is which attachment, and which are imported."""
+    """The export's photos: which file key is which attachment, and which are imported.
 
-    local: dict[str, str]  # file key -> the imported photo's URL
-    known: set[str]  # every photo attachment's file keys
-    images: dict[int, int]  # attachment wp id -> Image pk
-    attachment_ids: set[int] = field(default_factory=set)  # every photo attachment of the export
+    Views of the import's on-disk index (``index.ExportIndex``), so a lookup costs a
+    query of a local SQLite file and the map's memory does not grow with the export.
+    """
+
+    local: Mapping[str, str]  # file key -> the imported photo's URL
+    known: AbstractSet[str]  # every photo attachment's file keys
+    images: Mapping[int, int]  # attachment wp id -> Image pk
+    attachment_ids: Container[int]  # every photo attachment of the export
 
     @classmethod
-    def load(cls, attachments: Mapping[int, Attachment], using: str) -> "PhotoMap":
-        local: dict[str, str] = {}
-        images: dict[int, int] = {}
-        known = {key for attachment in attachments.values() for key in media.key_variants(attachment.url)}
-        for chunk in _chunks(list(attachments)):
-            for image in Image.objects.using(using).filter(wordpress_id__in=chunk).only("pk", "file", "wordpress_id"):
-                images[image.wordpress_id] = image.pk
-                for key in media.key_variants(attachments[image.wordpress_id].url):
-                    local[key] = image.file.url
-        return cls(local, known, images, set(attachments))
+    def load(cls, index: "ExportIndex", using: str) -> "PhotoMap":
+        """Find which of the export's attachments the library has, as of now."""
+        index.set_photos(cls._imported(index, using))
+        return cls(index.local, index.known, index.images, index.attachments)
+
+    @staticmethod
+    def _imported(index: "ExportIndex", using: str) -> Iterator[tuple[int, int, str]]:
+        storage = Image._meta.get_field("file").storage
+        for chunk in index.attachment_ids(BATCH):
+            for wp_id, pk, name in Image.objects.using(using).filter(
+                    wordpress_id__in=chunk).values_list("wordpress_id", "pk", "file"):
+                yield wp_id, pk, storage.url(name)
 
     def rewrite(self, body: str) -> tuple[str, bool]:
         """Return the body pointing at local photos, and whether some are still to come."""
@@ -681,11 +694,18 @@ def _remember(report, kind: str, wp_id: int, link: str, obj: Model) -> None:
     report.written.append((kind, wp_id, link, obj.file.url if kind == "attachment" else obj.pk))
 
 
-def record_old_addresses(report, scan, using: str) -> None:
-    """Record every old address of the items written (see ``blog.wordpress.redirects``)."""
+def record_old_addresses(report, scan, using: str, last: bool = False) -> None:
+    """Record the old addresses of the items written since the last call (see
+    ``blog.wordpress.redirects``); with ``last``, also the year archives and the site's.
 
-    changed = redirects.record(report.written, scan.site_url, using, scan=scan,
-                               first_cluster=report.cluster.index == 1)
+    Called after each batch: the addresses wait for the purge in the import's index, on
+    disk, not in memory.
+    """
+    changed = redirects.record(report.written, scan.site_url, using, scan=scan if last else None,
+                               first_cluster=last and report.cluster.index == 1, years=scan.years)
+    if last:
+        changed += redirects.record_years(scan.years, using)
+        scan.years.clear()
     report.redirects += len(changed)
-    report.changed_addresses += changed
+    scan.index.add_addresses(changed)
     report.written.clear()
