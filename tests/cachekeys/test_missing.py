@@ -80,6 +80,7 @@ class TestToken:
 
 
 class TestKinds:
+    @pytest.mark.django_db  # a nested page's path is looked up (blog.urls.PagePathConverter)
     @pytest.mark.parametrize("path, kind", [("/posts/no-such-post/", ROUTED), ("/", ROUTED),
                                             ("/2013/06/old-slug/", UNROUTED), ("/xmlrpc.php", UNROUTED)])
     def test_routed_when_a_view_answers_the_path(self, rf, path, kind):
