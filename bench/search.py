@@ -138,6 +138,9 @@ def measure(repeat: int) -> list[dict]:
     for label, (query, page) in queries(sample).items():
         words = search.terms(query)
         engine, view, total, more = [], [], 0, False
+        # One untimed request first: the first of a process compiles the templates (~0.5 s),
+        # which a running server did long ago.
+        views.search(factory.get("/search/", {"q": query}, HTTP_X_CACHE_FRAGMENTS="ssi"))
         for _ in range(repeat):
             started = time.perf_counter()
             results = search.search(words, (page - 1) * views.POSTS_PER_PAGE, views.POSTS_PER_PAGE)
@@ -177,7 +180,7 @@ PostgreSQL database (`tests/postgres.sh start` makes a private server).
   (1,000), counted and ranked, the page of 10 highlighted. *view*: `blog.views.search` as
   Nginx asks for it (the same, the posts loaded, the page rendered with the sidebar and
   footer as included fragments, which Nginx serves from the cache), through
-  RequestFactory. Times in ms over the repeats; the load average is the machine's
+  RequestFactory, after one untimed request. Times in ms over the repeats; the load average is the machine's
   (2 CPUs, shared with other work), before and after the run. On a shared machine the
   figures vary threefold between runs minutes apart: compare runs at similar load.
 
@@ -225,8 +228,7 @@ def section(rows: list[dict], posts: int, seeded: float, indexed: float, load_be
                      f"{e['p95']:.1f} | {v['p50']:.1f} | {v['p95']:.1f} | {v['max']:.1f} |")
     worst = max(row["view"]["p95"] for row in rows)
     verdict = "meets" if worst < TARGET_MS else "misses"
-    lines += ["", f"Worst view p95: **{worst:.1f} ms**, which {verdict} the {TARGET_MS:.0f} ms target "
-                  "(the view max is the first request's, which compiles the templates).", ""]
+    lines += ["", f"Worst view p95: **{worst:.1f} ms**, which {verdict} the {TARGET_MS:.0f} ms target.", ""]
     return vendor, "\n".join(lines)
 
 
