@@ -15,6 +15,5 @@ class BlogConfig(AppConfig):
         comments.register()
         post_delete.connect(models.image_deleted, sender=models.Image, dispatch_uid="blog-images-delete-files")
         pages.register()
-        # A page moved (new slug or parent) leaves a 301 too, like posts, categories and tags.
-        redirects.register((*redirects.MOVABLE, models.Page))
+        redirects.register()
         search.register()

@@ -25,15 +25,16 @@ from django.db import models
 from django.db.models.signals import post_save, pre_save
 from django.http import HttpRequest, HttpResponseBase, HttpResponsePermanentRedirect
 
-from blog.models import Category, OldUrl, Post, Tag
+from blog.models import Category, OldUrl, Page, Post, Tag
 from cachekeys.canonical import request_query
 from cachekeys.decorators import STORE_ATTRIBUTE
 from cachekeys.dependencies import depends_on, instance_tag, track
 from cachekeys.missing import address_tag
 from cachekeys.tracking import tracker
 
-# Models whose slug changes are remembered (their old URL answers 301 to the new one).
-MOVABLE: tuple[type[models.Model], ...] = (Post, Category, Tag)
+# Models whose address changes are remembered (their old URL answers 301 to the new one):
+# a slug edited, a page moved under another parent (the pages below it move with it).
+MOVABLE: tuple[type[models.Model], ...] = (Post, Category, Tag, Page)
 # Parameters of WordPress's old addresses of "/" (?p=, ?page_id=, ?cat=, ?m=, ?feed=...):
 # the home page answers them 404, so an OldUrl row or a rule (RULES) answers instead.
 OLD_URL_PARAMS = frozenset({"p", "page_id", "attachment_id", "cat", "tag", "m", "feed", "author"})
