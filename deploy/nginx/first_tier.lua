@@ -21,6 +21,12 @@
     -- A page's fragments are put in when it is filled; the tier remembers which version
     -- of each it used (f:K in the state dict, bumped by every purge of K), and a hit whose
     -- fragment changed is assembled again from r:K and the fresh fragment.
+    --
+    -- Hottest pages, per worker: the last HOT_PAGES answers this worker gave from the
+    -- tier, as Lua strings, so the hottest hits copy nothing out of shared memory. Each is
+    -- tagged with the generation it was read under and is served only while "gen" is the
+    -- same (every applied purge record, fragment purges too, bumps it), and never past its
+    -- shared copy's time to live.
     cachekeys_tier = (function()
         local ffi = require "ffi"
         local lrucache = require "resty.lrucache"
@@ -117,6 +123,9 @@
 
         -- The header block's parsed form, per worker, by the block's own string.
         local parsed_heads = lrucache.new(4096)
+        -- At most HOT_PAGES x (gzip + plain page) per worker: a few MB for a magazine's pages.
+        local HOT_PAGES = 256
+        local hot = lrucache.new(HOT_PAGES)
 
         -- meta is "<deps>\n" .. "CK1 <status>\n" .. header lines .. "\n"
         local function parse_meta(meta)
@@ -340,12 +349,23 @@
             if key == "" then return ngx.exec("@django") end
             local gzip_client = wants_gzip()
             local tiered = usable()
-            local entry = tiered and from_tier(key, gzip_client)
-            if entry then
+            local gen0 = generation()  -- before any read
+            local hot_key = gzip_client and key or "p" .. key
+            local entry = tiered and hot:get(hot_key)
+            if entry and entry.gen == gen0 then
                 ngx.var.cachekeys_from = "tier"
                 return respond(entry, gzip_client, "HIT")
             end
-            local gen0 = generation()  -- before the memcached read
+            entry = tiered and from_tier(key, gzip_client)
+            if entry then
+                local left = pages:ttl("m:" .. key)
+                if left and left > 0 then
+                    entry.gen = gen0
+                    hot:set(hot_key, entry, left)
+                end
+                ngx.var.cachekeys_from = "tier"
+                return respond(entry, gzip_client, "HIT")
+            end
             local value = read(key)
             entry = value and fill(key, value, gen0, tiered, gzip_client)
             if not entry then

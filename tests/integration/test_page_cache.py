@@ -125,7 +125,11 @@ class TestAwkwardUris:
             assert stored(page_key(host, uri)) is None
             return
         if first.status != 200:  # another spelling of a page: a 301 to it (test_spellings.py)
-            assert first.header("X-Cache") == "BYPASS" and second.header("X-Cache") == "BYPASS"
+            # Kept by Nginx like a 404, unless its Location carries tracking parameters.
+            kept = key_uri(uri, TRACKING) == uri
+            assert (first.header("X-Cache"), second.header("X-Cache")) == (
+                ("MISS", "HIT") if kept else ("BYPASS", "BYPASS")), uri
+            assert stored(page_key(host, uri)) is None
             return
         assert (first.header("X-Cache"), second.header("X-Cache")) == ("MISS", "HIT")
         assert second.body == first.body
