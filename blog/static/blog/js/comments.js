@@ -18,14 +18,7 @@
   const KEEP_DAYS = 30;
   const ALLOWED = new Set(["P", "BR", "A", "EM", "STRONG", "B", "I", "CODE", "PRE", "BLOCKQUOTE"]);
 
-  function el(tag, attributes = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes)) {
-      node.setAttribute(name, value);
-    }
-    node.append(...children);
-    return node;
-  }
+  const { el } = window.respawn;  // site.js, loaded (deferred) before this script
 
   /** Copy sanitised comment HTML through an allow-list of elements (links: http(s) only). */
   function safeBody(html) {

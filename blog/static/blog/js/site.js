@@ -227,6 +227,9 @@
     button.hidden = false;
   }
 
+  // Shared with the page scripts loaded after this one (comments.js): `defer` keeps the order.
+  window.respawn = Object.freeze({ el });
+
   setUpLoadMore();
   showEditorTools().catch((error) => console.error(error));
 })();
