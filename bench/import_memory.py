@@ -67,7 +67,9 @@ def main() -> None:
                   f"pool={pool} wall={run.wall:.1f} cpu={run.cpu:.1f} peak_max={peaks[-1]} peak_min={peaks[0]} "
                   f"read={run.total('read') / run.clusters:.1f} fetch={run.total('fetched') / run.clusters:.1f} "
                   f"waited={run.total('waited') / run.clusters:.1f} started={started}Z "
-                  f"load_before={before[0]:.1f} load_after={after[0]:.1f}", flush=True)
+                  f"load_before={before[0]:.1f} load_after={after[0]:.1f} "
+                  f"per_cluster={','.join(w['peak'] for w in sorted(run.workers, key=lambda w: w['cluster']))}",
+                  flush=True)
             database.unlink()
             for suffix in ("-wal", "-shm"):
                 Path(str(database) + suffix).unlink(missing_ok=True)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Set
 from blog.wordpress import media
 from blog.wordpress.formatting import Attachment
 
-FLUSH_EVERY = 1000  # rows buffered before one executemany
+FLUSH_EVERY = 500  # rows buffered before one executemany
 PAGE_CACHE_KB = 4096  # SQLite's page cache for the index: the rest stays on disk
 _SCHEMA = """
 CREATE TABLE attachment (wp_id INTEGER PRIMARY KEY, url TEXT NOT NULL, parent INTEGER NOT NULL,
@@ -143,11 +143,11 @@ class _Attachments(_View, Mapping):
 
 
 class _Children(_View, Mapping):
-    """Item wp id -> the wp ids of its photo attachments (``wp:post_parent``), in file order."""
+    """Item wp id -> the wp ids of its photo attachments (``wp:post_parent``), by id."""
 
     def __getitem__(self, parent: int) -> list[int]:
         ids = [row[0] for row in self.db.execute(
-            "SELECT wp_id FROM attachment WHERE parent = ? ORDER BY rowid", (parent,))] \
+            "SELECT wp_id FROM attachment WHERE parent = ? ORDER BY wp_id", (parent,))] \
             if isinstance(parent, int) else []
         if not ids:
             raise KeyError(parent)

@@ -210,8 +210,10 @@ def _upsert(rows: dict[tuple[str, str], Target], using: str) -> list[tuple[str, 
     manager = OldUrl.objects.using(using)
     for start in range(0, len(addresses), CHUNK):
         chunk = addresses[start:start + CHUNK]
+        # By path and query: by path alone, every chunk would read all the "/?p=ID" rows
+        # of the site (one path, a query each), a read and a memory peak growing with it.
         existing = {(row.path, row.query): row for row in
-                    manager.filter(path__in={path for path, _ in chunk})}
+                    manager.filter(path__in={path for path, _ in chunk}, query__in={query for _, query in chunk})}
         new = []
         for address in chunk:
             wanted = fields(rows[address])
