@@ -331,10 +331,11 @@ pool {purged.pool}) took {purged.wall:.1f} s against {small_run.wall:.1f} s with
 
 - Memory stays flat: a worker peaks at {min(peaks)}-{max(peaks)} MB whether it imports
   {small_run.posts // small_run.clusters:,} posts or {base.posts // base.clusters:,} of a {size_mb:.0f} MB file.
-  The file is streamed and each record dropped once read; a cluster's prepared items wait on disk,
-  not in memory, until its write transaction. What does grow with the export is a small index of
-  every photo attachment (id, URL, parent, alt text), which galleries and body links need whatever
-  cluster imports the photo.
+  The file is streamed and each record dropped once read; a cluster's prepared items and fetched
+  photos wait on disk, not in memory, until its write transaction, which writes them a batch at a
+  time; the index of every photo attachment (which galleries and body links need whatever cluster
+  imports the photo) and the old addresses waiting for the purge are a temporary SQLite file
+  (`blog.wordpress.index`). `bench/import_memory.py` measures the peak at several export sizes.
 - {speed}
   Parsing, rendering and making photo sizes run in parallel, but SQLite lets one transaction
   write at a time, so the clusters' write phases queue (the "waited" column), and
