@@ -12,7 +12,9 @@ Lookups go through read-only ``Mapping``/``Set`` views, so the code that reads t
 """
 from __future__ import annotations
 
+import pickle
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Set
 
 from blog.wordpress import media
@@ -27,7 +29,6 @@ CREATE INDEX attachment_parent ON attachment (parent);
 CREATE TABLE file_key (key TEXT NOT NULL, wp_id INTEGER NOT NULL);
 CREATE INDEX file_key_key ON file_key (key);
 CREATE TABLE photo (wp_id INTEGER PRIMARY KEY, pk INTEGER NOT NULL, url TEXT NOT NULL);
-CREATE TABLE address (path TEXT NOT NULL, query TEXT NOT NULL);
 """
 
 
@@ -40,6 +41,11 @@ class ExportIndex:
         self.db.execute("PRAGMA synchronous = OFF")
         self.db.execute("PRAGMA journal_mode = OFF")
         self.db.executescript(_SCHEMA)
+        # The addresses are a file of their own: the purge reading them may run after
+        # ``close()`` (``on_commit`` inside a caller's outer transaction).
+        self._addresses = tempfile.TemporaryFile(prefix="wordpress-addresses-")
+        self.address_count = 0
+        self._handed_out = False
         self._attachments: list[tuple] = []
         self._keys: list[tuple[str, int]] = []
         self.attachments = _Attachments(self.db)
@@ -92,24 +98,47 @@ class ExportIndex:
             last = ids[-1]
 
     def add_addresses(self, addresses: Iterable[tuple[str, str]]) -> None:
-        self.db.executemany("INSERT INTO address VALUES (?, ?)", addresses)
+        for path, query in addresses:
+            pickle.dump((path, query), self._addresses, protocol=pickle.HIGHEST_PROTOCOL)
+            self.address_count += 1
 
-    @property
-    def address_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM address").fetchone()[0]
-
-    def addresses(self) -> Iterator[tuple[str, str]]:
-        """The old addresses recorded, in the order they were (a cursor: read lazily)."""
-        yield from self.db.execute("SELECT path, query FROM address ORDER BY rowid")
+    def addresses(self) -> "_Addresses":
+        """The old addresses recorded, in order, read lazily; still readable after ``close()``
+        (the reader then owns the file and closes it when done or dropped)."""
+        self._handed_out = True
+        return _Addresses(self._addresses)
 
     def close(self) -> None:
         self.db.close()  # SQLite deletes the temporary database
+        if not self._handed_out:
+            self._addresses.close()
 
     def __enter__(self) -> "ExportIndex":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class _Addresses:
+    """Iterate the spooled addresses once; closes the file at the end, or when dropped."""
+
+    def __init__(self, spool) -> None:
+        self.spool = spool
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        try:
+            self.spool.seek(0)
+            while True:
+                try:
+                    yield pickle.load(self.spool)  # our own temporary file
+                except EOFError:
+                    return
+        finally:
+            self.spool.close()
+
+    def __del__(self) -> None:
+        self.spool.close()
 
 
 # -- read-only views -----------------------------------------------------------------------

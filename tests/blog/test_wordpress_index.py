@@ -72,9 +72,17 @@ class TestViews:
 
     def test_addresses_wait_in_order(self, index):
         index.add_addresses([("/a/", ""), ("/", "p=3")])
-        index.add_addresses([("/b/", "")])
+        index.add_addresses([("/b/\nc/", "")])
         assert index.address_count == 3
-        assert list(index.addresses()) == [("/a/", ""), ("/", "p=3"), ("/b/", "")]
+        assert list(index.addresses()) == [("/a/", ""), ("/", "p=3"), ("/b/\nc/", "")]
+
+    def test_addresses_are_readable_after_close(self):
+        """The purge runs on commit, maybe after the import returned (a caller's outer transaction)."""
+        index = ExportIndex()
+        index.add_addresses([("/old/", "")])
+        pending = index.addresses()
+        index.close()
+        assert list(pending) == [("/old/", "")]
 
 
 def traced_peak(work) -> int:
@@ -116,3 +124,21 @@ def test_peak_memory_stays_flat_whatever_the_exports_size(tmp_path, media, monke
         assert not report["it"].failures
     assert report["it"].tallies["posts"].created == 320 and report["it"].tallies["attachments"].created == 320
     assert peaks["large"] < peaks["small"] * 1.3, peaks
+
+
+@pytest.mark.django_db
+def test_the_purge_after_the_commit_reads_every_address_recorded(tmp_path, media, monkeypatch,
+                                                                  django_capture_on_commit_callbacks):
+    """The addresses wait on disk for the purge, which may run after the import returned."""
+    from blog import invalidation
+    from blog.models import OldUrl
+
+    purged: list = []
+    monkeypatch.setattr(invalidation, "purge_posts", lambda ids: None)
+    monkeypatch.setattr(writers, "purge_pages", lambda pages, addresses=(): purged.append(list(addresses)))
+    export = tmp_path / "export.xml"
+    write_export(export, 5, attachments_every=1, photos=tmp_path / "uploads", comments=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = import_export(str(export), uploads=str(tmp_path / "uploads"))
+    assert len(purged) == 1 and report.redirects > 0
+    assert sorted(purged[0]) == sorted(OldUrl.objects.values_list("path", "query"))
