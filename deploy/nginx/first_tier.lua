@@ -9,7 +9,6 @@
     -- costs neither a memcached round trip nor a decompression. Per page key K:
     --   m:K  "<fragment deps>\n" .. the header block   z:K  the body as gzip
     --   p:K  the body plain (kept once a client without gzip asked for it)
-    --   r:K  the page before its fragments were put in (re-assembled when one is purged)
     --
     -- Freshness (cachekeys.deletes says why this is enough): one timer per Nginx polls the
     -- purge log in memcached every POLL seconds, deletes the keys each record names, and
@@ -20,7 +19,7 @@
     -- Fragments: only `<!--# include virtual="/_fragments/..." -->` is honoured on hits.
     -- A page's fragments are put in when it is filled; the tier remembers which version
     -- of each it used (f:K in the state dict, bumped by every purge of K), and a hit whose
-    -- fragment changed is assembled again from r:K and the fresh fragment.
+    -- fragment changed is read from memcached and assembled again with the fresh fragment.
     --
     -- Hottest pages, per worker: the last HOT_PAGES answers this worker gave from the
     -- tier, as Lua strings, so the hottest hits copy nothing out of shared memory. Each is
@@ -294,28 +293,24 @@
                 local items = { ["m:" .. key] = meta }
                 if entry.gzip then items["z:" .. key] = entry.gzip end
                 if not gzip_client or not entry.gzip then items["p:" .. key] = page end
-                if deps ~= "" then items["r:" .. key] = plain end
                 count("fills")
                 keep(gen0, items)
             end
             return entry
         end
 
-        -- From the tier: the entry, or nil (absent, or a fragment changed: re-assembled
-        -- from r:K when it is still there).
+        -- From the tier: the entry, or nil (absent, or a fragment changed since it was
+        -- assembled: then memcached's copy is assembled again).
         local function from_tier(key, gzip_client)
             local meta = pages:get("m:" .. key)
             if not meta then return nil end
             local info = parse_meta(meta)
             if not info then return nil end
             for _, dep in ipairs(info.deps) do
-                if state:get(dep[1]) ~= dep[2] then
-                    local raw = pages:get("r:" .. key)
-                    if not raw then return nil end
-                    local gen0 = generation()
-                    local head = meta:sub(meta:find("\n", 1, true) + 1)
-                    return fill(key, { head = head, body = raw, zipped = false }, gen0, true, gzip_client)
-                end
+                -- A fragment changed: assembled again from memcached's copy, as on a miss
+                -- (keeping the page before assembly too would triple a page's share of
+                -- the budget for what only a fragment's purge needs).
+                if state:get(dep[1]) ~= dep[2] then return nil end
             end
             if gzip_client then
                 local body = pages:get("z:" .. key)
@@ -436,7 +431,6 @@
                 pages:delete("m:" .. key)
                 pages:delete("z:" .. key)
                 pages:delete("p:" .. key)
-                pages:delete("r:" .. key)
                 state:incr("f:" .. key, 1)  -- only if it is a fragment some page used
             end
             count("records")
