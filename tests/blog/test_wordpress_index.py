@@ -123,7 +123,10 @@ def test_peak_memory_stays_flat_whatever_the_exports_size(tmp_path, media, monke
             "it", import_export(path, uploads=uploads, purge_cache=False)))
         assert not report["it"].failures
     assert report["it"].tallies["posts"].created == 320 and report["it"].tallies["attachments"].created == 320
-    assert peaks["large"] < peaks["small"] * 1.3, peaks
+    # Held for the whole cluster, the peak grows with the export: 8 times the posts gave
+    # 5.7 times the peak before the index. Flat, it stays within what one batch and the
+    # interpreter's own caches (warmer or colder, depending on the tests run before) add.
+    assert peaks["large"] < peaks["small"] * 2, peaks
 
 
 @pytest.mark.django_db
