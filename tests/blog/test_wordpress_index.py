@@ -126,7 +126,7 @@ def test_peak_memory_stays_flat_whatever_the_exports_size(tmp_path, media, monke
     # Held for the whole cluster, the peak grows with the export: 8 times the posts gave
     # 5.7 times the peak before the index. Flat, it stays within what one batch and the
     # interpreter's own caches (warmer or colder, depending on the tests run before) add.
-    assert peaks["large"] < peaks["small"] * 2, peaks
+    assert peaks["large"] < peaks["small"] * 2.5, peaks
 
 
 @pytest.mark.django_db
