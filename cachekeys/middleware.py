@@ -29,7 +29,7 @@ from cachekeys.decorators import STORE_ATTRIBUTE
 from cachekeys.dependencies import collecting
 from cachekeys.keys import TrackingParams, without_tracking
 from cachekeys.lookup import Lookup, lookup
-from cachekeys.missing import KEEP_HEADER, keep_header, keepable, kind_of, token_for
+from cachekeys.missing import KEEP_HEADER, ROUTED, keep_header, keepable, kind_of, token_for
 from cachekeys.policy import Exchange, refusal
 from cachekeys.records import RenderTicket, page_tag, take_ticket
 from cachekeys.store import expiry, get_pool, store_guarded
@@ -161,9 +161,10 @@ class PageCacheMiddleware:
     def render(self, request: HttpRequest, looked: Lookup, ticket: RenderTicket | None, config: Config,
                store: bool = True) -> tuple[HttpResponseBase, bool]:
         """Render the page and store it if the rules allow; return it and whether it was."""
-        kind = kind_of(request)
-        missing_token = token_for(request.META.get("HTTP_X_CACHE_MISSING_TOKEN"), get_pool(config),
-                                  config.key_prefix, kind) if looked.agrees and store else None
+        nginx_read = request.META.get("HTTP_X_CACHE_MISSING_TOKEN") if looked.agrees and store else None
+        # Only when Nginx may keep the answer: resolving a nested page's path reads the database.
+        kind = kind_of(request) if nginx_read else ROUTED
+        missing_token = token_for(nginx_read, get_pool(config), config.key_prefix, kind)
         began = time.monotonic()
         with collecting() as tags, declaring() as declared:
             response = self.get_response(request)
