@@ -574,5 +574,5 @@
         end
 
         return { serve = serve, fragment_key = fragment_key, unavailable = unavailable,
-                 start = start, status = status }
+                 start = start, status = status, assemble = assemble }
     end)()

@@ -4,6 +4,9 @@
     -- this Nginx's shared dict cachekeys_missing and answered from there the next time,
     -- so a missing URL costs Django once, not on every request (X-Cache: HIT).
     --
+    -- A kept 404 is the site's page with its shared parts as includes; they are put in
+    -- when it is answered (first_tier.lua's assembly), so it shows the sidebar of now.
+    --
     -- Bounded: the dict is MISSING_MB big and evicts its least recently used entries; an
     -- entry is one line (the key, its kind, a token, a digest) and the answer itself is
     -- kept once per distinct body (the site's 404 page is the same for every URL). Never
@@ -43,7 +46,11 @@
                 local name, value = line:match("^([^:]+): (.*)$")
                 if name then ngx.header[name] = value end
             end
-            local body = page:sub(split + 2)
+            -- Its shared parts are put in as a hit's are (from the tier or memcached):
+            -- left to the SSI filter, each include would be proxied to Django on every
+            -- request. Missing a part (Django down, say), the SSI filter fetches it.
+            local body, _, complete = cachekeys_tier.assemble(page:sub(split + 2))
+            if not complete then body = page:sub(split + 2) end
             ngx.status = status
             ngx.header["Content-Length"] = #body
             ngx.header["X-Cache"] = "HIT"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import time
 
 import pytest
 
@@ -18,6 +19,12 @@ def get(stack, uri: str, **options):
     return fetch(stack.base_url, uri, host="site.test", **options)
 
 
+def app_requests(stack) -> int:
+    """Requests the app server has answered so far (gunicorn's access lines)."""
+    time.sleep(0.2)  # the access line is written just after the answer
+    return sum(log.read_text(errors="replace").count('"GET ') for log in stack.run_dir.glob("gunicorn-*.log"))
+
+
 class TestKeptNotFound:
     def test_a_missing_page_costs_django_once(self, stack):
         first = get(stack, "/posts/not-yet/")
@@ -30,6 +37,25 @@ class TestKeptNotFound:
             assert again.header(name) == first.header(name), name
         # Only the shared parts the 404 page includes are stored (once each), never the URL.
         assert not CachedPage.objects.exclude(uri__startswith="/_fragments/").exists()
+
+    def test_a_kept_404_reaches_django_for_nothing_not_even_its_shared_parts(self, stack):
+        for _ in range(2):
+            get(stack, "/2013/06/gone-for-good/")  # rendered once, its fragments stored once
+        requests_before = app_requests(stack)
+        for _ in range(5):
+            answer = get(stack, "/2013/06/gone-for-good/", headers={"Accept-Encoding": "gzip"})
+            assert (answer.status, answer.header("X-Cache")) == (404, "HIT")
+            assert b"include virtual" not in gzip.decompress(answer.body)
+        assert app_requests(stack) == requests_before
+
+    def test_a_kept_404_shows_the_shared_parts_of_now(self, stack):
+        make_post("Older story", slug="older-story")
+        for _ in range(2):
+            get(stack, "/2013/06/gone-again/")
+        make_post("Newest story on the desk", slug="newest-story")  # the sidebar's latest posts change
+        answer = get(stack, "/2013/06/gone-again/")
+        assert (answer.status, answer.header("X-Cache")) == (404, "HIT")
+        assert b"Newest story on the desk" in answer.body
 
     def test_gzip_and_head_clients(self, stack):
         plain = get(stack, "/posts/not-yet/")
