@@ -11,11 +11,13 @@ import datetime
 import functools
 import re
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.template import loader
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.cache import never_cache
@@ -65,6 +67,9 @@ def unpaginated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 def home(request: HttpRequest) -> HttpResponse:
     """Show the newest posts, sticky ones first on page 1, the first of them as the lead story."""
+    if "s" in request.GET:
+        # WordPress's search address (/?s=words), in old links and bookmarks.
+        return HttpResponsePermanentRedirect(f"{reverse('blog:search')}?{urlencode({'q': request.GET['s']})}")
     if any(name in request.GET for name in OLD_URL_PARAMS):
         # /?p=ID and WordPress's other old addresses: a 404 here, a 301 from blog.redirects.
         raise Http404("An old address.")

@@ -41,5 +41,14 @@ def fragment_path(name: str, variant: tuple[str, ...] = ()) -> str | None:
 
 
 def include_directive(path: str) -> str:
-    """Return the SSI directive Nginx replaces with the fragment at ``path``."""
-    return f'<!--# include virtual="{path}" -->'
+    """Return the SSI directive Nginx replaces with the fragment at ``path``.
+
+    ``wait``: Nginx's SSI filter goes on with the page only once the part is in, so a part
+    the first tier answers at once cannot come out ahead of the parts before it.
+    """
+    return f'<!--# include virtual="{path}" wait="yes" -->'
+
+
+# The same directive as a Lua pattern (deploy/nginx/first_tier.lua puts fragments into
+# hits with it; rendered from here). Pages stored before ``wait`` was added match too.
+LUA_INCLUDE_PATTERN = '<!%-%-# include virtual="(' + FRAGMENT_PREFIX + '[%w%-_/%.]*)"[ %w="]* %-%->'

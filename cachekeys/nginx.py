@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 
 from cachekeys.conf import Config, get_config
 from cachekeys.deletes import GRACE_PREFIX, log_keys
+from cachekeys.fragments import LUA_INCLUDE_PATTERN
 from cachekeys.missing import KINDS as MISSING_KINDS, ROUTED as MISSING_ROUTED, token_key
 from cachekeys.keys import NGINX_KEY_EXPRESSION, TrackingParams
 
@@ -170,6 +171,7 @@ def context(options: NginxOptions, config: Config) -> dict:
         "log_epoch": lua_string(epoch),
         "log_record": lua_string(record),
         "grace_prefix": lua_string(GRACE_PREFIX),
+        "include_pattern": lua_string(LUA_INCLUDE_PATTERN),
         "grace_prefix_raw": GRACE_PREFIX,
         "unavailable_page": lua_long_string(unavailable_page()),
         "retry_after": RETRY_AFTER,

@@ -229,8 +229,11 @@ CACHEKEYS = {
     # The API's paging and filters (blog/api/) are part of a cacheable URL; nothing else is.
     # WordPress's old addresses of "/" (/?p=ID, /?page_id=ID, /?cat=ID...), answered with a
     # 301 to where they moved (blog.redirects.OLD_URL_PARAMS; check blog.W001).
+    # WordPress's comment-reply links (?replytocom=ID), which crawlers follow on every old
+    # post: looked up so that the 301 to the page without it is kept by Nginx
+    # (cachekeys.missing), not rendered by Django each time.
     "QUERY_PARAMS": ["page", "limit", "offset", "category", "tag",
-                     "p", "page_id", "attachment_id", "cat", "m", "feed", "author"],
+                     "p", "page_id", "attachment_id", "cat", "m", "feed", "author", "replytocom"],
     # /api/v1/me/ answers per visitor: Nginx must never look it up, Django never store it.
     # So do comment submissions and an author's question about their own comment.
     "BYPASS_PREFIXES": ["/admin/", "/api/v1/me/", "/api/v1/comment/"],

@@ -16,7 +16,8 @@
     -- that stamp is younger than WINDOW. A fill that began before a purge was applied is
     -- never kept (the generation "gen" is read before and compared after).
     --
-    -- Fragments: only `<!--# include virtual="/_fragments/..." -->` is honoured on hits.
+    -- Fragments: only `<!--# include virtual="/_fragments/..." wait="yes" -->` is honoured
+    -- on hits (cachekeys.fragments).
     -- A page's fragments are put in when it is filled; the tier remembers which version
     -- of each it used (f:K in the state dict, bumped by every purge of K), and a hit whose
     -- fragment changed is read from memcached and assembled again with the fresh fragment.
@@ -45,7 +46,7 @@
         local MAX_BEHIND = 200  -- records read per poll; further behind, forget the tier
         local UNAVAILABLE_PAGE = {{ unavailable_page }}
         local RETRY_AFTER = "{{ retry_after }}"
-        local INCLUDE = '<!%-%-# include virtual="(/_fragments/[%w%-_/%.]*)" %-%->'
+        local INCLUDE = {{ include_pattern }}  -- cachekeys.fragments.LUA_INCLUDE_PATTERN
 
         local function key_of(uri)  -- the key of a clean URI (a fragment's), as cachekeys_key
             return {{ key_expression }}
@@ -376,6 +377,21 @@
             return key_of(ngx.var.uri)
         end
 
+        -- SSI includes (in a miss's page, which Nginx's SSI filter puts together): the
+        -- tier's copy when it has one. A fetch from memcached here would be a subrequest
+        -- of a subrequest, which the SSI filter does not wait for; Django answers those.
+        local function tiered_include()
+            return usable() and pages:get("p:" .. fragment_key()) ~= nil
+        end
+
+        local function include()
+            local body = usable() and pages:get("p:" .. fragment_key())
+            if not body then return ngx.exec("@fragment_proxy") end
+            ngx.var.cachekeys_from = "tier"
+            ngx.header["Content-Type"] = "text/html; charset=utf-8"
+            ngx.print(body)
+        end
+
         -- No app server answered: the page's grace copy (X-Cache: STALE), else the site's
         -- own 503 page. Never a bare Nginx error page.
         local function unavailable()
@@ -574,5 +590,6 @@
         end
 
         return { serve = serve, fragment_key = fragment_key, unavailable = unavailable,
-                 start = start, status = status, assemble = assemble }
+                 start = start, status = status, assemble = assemble,
+                 include = include, tiered_include = tiered_include }
     end)()

@@ -19,7 +19,7 @@ from tests.factories import make_category, make_post
 from tests.http import crawl_with
 
 SSI = {"X-Cache-Fragments": "ssi"}
-INCLUDE = re.compile(r'<!--# include virtual="([^"]+)" -->')
+INCLUDE = re.compile(r'<!--# include virtual="([^"]+)" wait="yes" -->')
 
 
 def assemble(client: Client, html: str) -> str:
@@ -174,7 +174,7 @@ class TestDeclaring:
             inline = fragments.in_page(rf.get("/"), "test-greeting")
             included = fragments.in_page(rf.get("/", headers=SSI), "test-greeting")
             assert inline == fragments.render("test-greeting") and "site-footer" in inline
-            assert included == '<!--# include virtual="/_fragments/test-greeting/" -->'
+            assert included == '<!--# include virtual="/_fragments/test-greeting/" wait="yes" -->'
         finally:
             del fragments.FRAGMENTS["test-greeting"]
 

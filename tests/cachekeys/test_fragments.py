@@ -28,4 +28,4 @@ class TestFragmentPath:
         assert fragment_path(part) is None
 
     def test_the_directive_nginx_reads(self):
-        assert include_directive("/_fragments/footer/") == '<!--# include virtual="/_fragments/footer/" -->'
+        assert include_directive("/_fragments/footer/") == '<!--# include virtual="/_fragments/footer/" wait="yes" -->'

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 PER_RESPONSE = {"date", "content-length", "connection", "keep-alive", "transfer-encoding", "x-cache",
                 "x-cache-reason"}
-INCLUDE = re.compile(r'<!--# include virtual="(/_fragments/[^"]+)" -->')
+INCLUDE = re.compile(r'<!--# include virtual="(/_fragments/[^"]+)" wait="yes" -->')
 
 
 def header_set(response: Response) -> dict[str, list[str]]:

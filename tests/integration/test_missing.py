@@ -48,6 +48,16 @@ class TestKeptNotFound:
             assert b"include virtual" not in gzip.decompress(answer.body)
         assert app_requests(stack) == requests_before
 
+    def test_a_miss_costs_django_one_request_when_nginx_holds_its_shared_parts(self, stack):
+        for _ in range(2):
+            get(stack, "/2013/06/seen-before/")  # the hit puts the shared parts in the tier
+        requests_before = app_requests(stack)
+        miss = get(stack, "/2013/06/never-seen/")
+        assert (miss.status, miss.header("X-Cache")) == (404, "MISS")
+        assert app_requests(stack) == requests_before + 1  # the page only, not its includes
+        hit = get(stack, "/2013/06/never-seen/")
+        assert hit.header("X-Cache") == "HIT" and hit.body == miss.body  # the parts in their places
+
     def test_a_kept_404_shows_the_shared_parts_of_now(self, stack):
         make_post("Older story", slug="older-story")
         for _ in range(2):

@@ -74,3 +74,15 @@ def test_wordpress_p_id(stack):
     assert get(stack, "/?p=999").status == 404
     make_post("Later", slug="later", wordpress_id=999)
     assert get(stack, "/?p=999").header("Location") == "/posts/later/"
+
+
+def test_wordpress_search_address_goes_to_search(stack):
+    answer = get(stack, "/?s=quantum+hearth")
+    assert (answer.status, answer.header("Location")) == (301, "/search/?q=quantum+hearth")
+
+
+def test_wordpress_reply_links_are_a_kept_301_to_the_page(stack):
+    make_post("Discussed", slug="discussed")
+    first, again = (get(stack, "/posts/discussed/?replytocom=12") for _ in range(2))
+    assert (first.status, first.header("Location"), first.header("X-Cache")) == (301, "/posts/discussed/", "MISS")
+    assert (again.status, again.header("Location"), again.header("X-Cache")) == (301, "/posts/discussed/", "HIT")

@@ -42,7 +42,7 @@ def stored(key: str) -> bytes | None:
     return get_pool().get(key)
 
 
-INCLUDE = re.compile(rb'<!--# include virtual="(/_fragments/[^"]+)" -->')
+INCLUDE = re.compile(rb'<!--# include virtual="(/_fragments/[^"]+)" wait="yes" -->')
 
 
 def assembled(body: bytes) -> bytes:
