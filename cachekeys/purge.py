@@ -50,6 +50,9 @@ def purge_tags(tags: Iterable[str], keys: Iterable[str] = ()) -> PurgeReport:
     if not report.tags:
         return report
     began = time.monotonic()
+    # Read before the purge is numbered: a record written after this, by a render the
+    # purge cannot have reached, is never deleted below (see _forget_records).
+    recorded = _stored_at(report.keys | _recorded_keys(report.tags))
     record_purge(report.tags)
     report.keys |= _recorded_keys(report.tags)
     # Every purge also drops the 404s the Nginx fronts keep where a view answers (what was
@@ -59,9 +62,7 @@ def purge_tags(tags: Iterable[str], keys: Iterable[str] = ()) -> PurgeReport:
     tokens = {token_key(prefix, kind) for kind in kinds_purged(report.tags)}
     report.failed_servers = delete_everywhere(report.keys | tokens, gone=GONE in report.tags)
     ensure_token(get_pool(), prefix, ROUTED)  # 404s kept from now on are valid until the next purge
-    keys = sorted(report.keys)
-    for start in range(0, len(keys), CHUNK):
-        CachedPage.objects.filter(key__in=keys[start:start + CHUNK]).delete()
+    _forget_records(recorded)
     metrics.count_purge(len(report.tags), len(report.keys), get_pool().servers,  # the token: always
                         report.failed_servers, time.monotonic() - began)
     return report
@@ -75,6 +76,30 @@ def _recorded_keys(tags: set[str]) -> set[str]:
         chunk = ordered[start:start + CHUNK]
         keys |= set(PageTag.objects.filter(tag__in=chunk).values_list("page_id", flat=True))
     return keys
+
+
+def _stored_at(keys: set[str]) -> dict[str, datetime]:
+    ordered, stored = sorted(keys), {}
+    for start in range(0, len(ordered), CHUNK):
+        stored.update(CachedPage.objects.filter(key__in=ordered[start:start + CHUNK])
+                      .values_list("key", "stored_at"))
+    return stored
+
+
+def _forget_records(recorded: dict[str, datetime]) -> None:
+    """Delete the records read before the purge began, unless a render wrote them again since.
+
+    The deletes take the tiers' window to return: a render that began after the purge was
+    numbered may store its fresh page in that time, and its record is what the next purge
+    finds it by (deleting it would leave the page in memcached, stale after the next
+    change, for no purge to reach).
+    """
+    keys = sorted(recorded)
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start:start + CHUNK]
+        now = CachedPage.objects.filter(key__in=chunk).values_list("key", "stored_at")
+        unchanged = [key for key, stored_at in now if recorded[key] == stored_at]
+        CachedPage.objects.filter(key__in=unchanged).delete()
 
 
 def purge_urls(urls: Iterable[str]) -> PurgeReport:

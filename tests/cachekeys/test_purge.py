@@ -14,6 +14,7 @@ from cachekeys.keys import page_key
 from cachekeys.models import CachedPage, PendingDelete
 from cachekeys.purge import purge_all, purge_tags, purge_urls
 from cachekeys.records import record_page
+from cachekeys import deletes as deletes_module
 from cachekeys.deletes import retry_pending
 from cachekeys.store import get_pool
 from cachekeys.testing import Memcached
@@ -136,6 +137,23 @@ class TestStaleSet:
         with mock.patch.object(pool, "set", side_effect=purge_then_set):
             response = self.via_nginx("/slow/")
         assert response["X-Cache-Reason"] == "purged during render"
+        assert get_pool().get(key) is None
+
+    def test_a_page_stored_while_a_purge_waits_keeps_its_record(self, nodes):
+        # The purge's deletes wait for the Nginx tiers; a render that began after the purge
+        # was numbered stores its fresh page meanwhile. The next purge must still find it.
+        key = stored_page("/page/", {"blog.tag:3"})
+        real_delete = deletes_module.delete_everywhere
+
+        def delete_then_render(*args, **kwargs):
+            failed = real_delete(*args, **kwargs)
+            assert self.via_nginx("/page/")["X-Cache"] == "MISS"  # rendered and stored after the purge
+            return failed
+
+        with mock.patch("cachekeys.purge.delete_everywhere", side_effect=delete_then_render):
+            purge_tags({"blog.tag:3"})
+        assert get_pool().get(key) is not None and CachedPage.objects.filter(key=key).exists()
+        purge_tags({f"cachekeys.page:{key}"})  # every stored page carries its own tag
         assert get_pool().get(key) is None
 
     def test_unrelated_purge_does_not_stop_the_store(self, nodes):
