@@ -171,13 +171,19 @@
         -- Keep items unless a purge was applied since `gen0` (read before the memcached
         -- read began). Checked again after writing: a purge applied by the poller in
         -- between bumped the generation first, so one of the two checks sees it.
+        -- An item whose value is false is deleted: a copy from an older fill must not
+        -- stay beside a newer one.
         local function keep(gen0, items)
             if generation() ~= gen0 then return end
             for name, value in pairs(items) do
-                local ok, _, forcible = pages:set(name, value, TTL)
-                if forcible then
-                    count("evictions")
-                    cachekeys_metrics.tier_evicted(1)  -- metrics.lua
+                if value == false then
+                    pages:delete(name)
+                else
+                    local ok, _, forcible = pages:set(name, value, TTL)
+                    if forcible then
+                        count("evictions")
+                        cachekeys_metrics.tier_evicted(1)  -- metrics.lua
+                    end
                 end
             end
             if generation() ~= gen0 then
@@ -291,8 +297,9 @@
                 entry.gzip = deflate(page)
             end
             if tiered and complete then
-                local items = { ["m:" .. key] = meta }
-                if entry.gzip then items["z:" .. key] = entry.gzip end
+                -- Both forms: the one this client does not need is dropped (made again
+                -- from the other when asked), never left from an older fill.
+                local items = { ["m:" .. key] = meta, ["z:" .. key] = entry.gzip or false, ["p:" .. key] = false }
                 if not gzip_client or not entry.gzip then items["p:" .. key] = page end
                 count("fills")
                 keep(gen0, items)
@@ -301,8 +308,10 @@
         end
 
         -- From the tier: the entry, or nil (absent, or a fragment changed since it was
-        -- assembled: then memcached's copy is assembled again).
-        local function from_tier(key, gzip_client)
+        -- assembled: then memcached's copy is assembled again). ``gen0`` was read before
+        -- anything here: a form made from the other is kept only if no purge came since
+        -- (read after the fragment check, a purge in between would let a stale page in).
+        local function from_tier(key, gzip_client, gen0)
             local meta = pages:get("m:" .. key)
             if not meta then return nil end
             local info = parse_meta(meta)
@@ -318,7 +327,6 @@
                 if body then return { info = info, gzip = body } end
                 local plain = pages:get("p:" .. key)
                 if not plain then return nil end
-                local gen0 = generation()
                 body = deflate(plain)  -- first gzip client of an assembled page: compressed once
                 if not body then return { info = info, plain = plain } end
                 keep(gen0, { ["z:" .. key] = body })
@@ -328,7 +336,6 @@
             if body then return { info = info, plain = body } end
             local zipped = pages:get("z:" .. key)
             if not zipped then return nil end
-            local gen0 = generation()
             body = inflate(zipped)
             if not body then return nil end
             keep(gen0, { ["p:" .. key] = body })  -- the first client without gzip pays once
@@ -352,7 +359,7 @@
                 ngx.var.cachekeys_from = "tier"
                 return respond(entry, gzip_client, "HIT")
             end
-            entry = tiered and from_tier(key, gzip_client)
+            entry = tiered and from_tier(key, gzip_client, gen0)
             if entry then
                 local left = pages:ttl("m:" .. key)
                 if left and left > 0 then

@@ -8,8 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from blog.models import Post
+from cachekeys.fragments import include_directive
 
-INCLUDE = '<!--# include virtual="/_fragments/latest/" -->'
+INCLUDE = include_directive("/_fragments/latest/")
 
 
 def latest(request: HttpRequest) -> HttpResponse:

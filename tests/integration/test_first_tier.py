@@ -390,6 +390,20 @@ class TestFragments:
             zipped = read(base_url, "/with-fragment/", headers={"Accept-Encoding": "gzip"})
             assert b"Renamed in the fragment" in gzip.decompress(zipped.body)
 
+    @pytest.mark.parametrize("first", ["gzip", "identity"])
+    def test_after_a_fragment_s_purge_both_forms_of_a_page_are_fresh(self, stack, post, first):
+        # The tier held the page both gzip and plain; the client that fills it again after
+        # the purge wants one form: the other must not stay as it was before the purge.
+        for encoding in ("gzip", "identity", "gzip", "identity"):
+            read(stack.base_url, "/with-fragment/", headers={"Accept-Encoding": encoding})
+        Post.objects.filter(pk=post.pk).update(title="Renamed for both forms")
+        purge_urls(["http://site.test/_fragments/latest/"])
+        second = "identity" if first == "gzip" else "gzip"
+        for encoding in (first, second, second):
+            page = read(stack.base_url, "/with-fragment/", headers={"Accept-Encoding": encoding})
+            body = gzip.decompress(page.body) if page.header("Content-Encoding") == "gzip" else page.body
+            assert page.header("X-Cache") == "HIT" and b"Renamed for both forms" in body, encoding
+
     def test_only_fragments_are_put_in_on_hits(self, stack):
         read(stack.base_url, "/foreign-include/")
         hit = read(stack.base_url, "/foreign-include/")
