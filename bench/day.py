@@ -42,10 +42,11 @@ class DayResult:
     label: str
     run: WrkResult
     publishes: int
-    app_requests: Counter  # reader / share / probe -> requests gunicorn answered
+    app_requests: Counter  # reader / share / probe / part -> requests gunicorn answered
     fresh_pages: int  # of ``checked`` reader pages, those showing the last published post
     checked: int
     notes: list[str] = field(default_factory=list)
+    top: Counter = field(default_factory=Counter)  # the paths gunicorn answered most
 
     @property
     def reached_django(self) -> int:
@@ -148,14 +149,25 @@ def ban_regex(post: Post) -> str:
 def classify(uri: str, pages: set[str]) -> str:
     if "fbclid=" in uri or "utm_" in uri:
         return "share"
+    if uri.startswith("/_fragments/"):
+        return "part"  # a page's shared part (cachekeys.fragments), asked for by Nginx
     return "reader" if uri in pages else "probe"
 
 
-def app_requests(log: Path, offset: int, pages: set[str]) -> Counter:
+def app_log_uris(log: Path, offset: int) -> list[str]:
     with open(log, "rb") as handle:
         handle.seek(offset)
         lines = handle.read().decode("utf-8", "replace").splitlines()
-    return Counter(classify(m.group(1), pages) for line in lines if (m := REQUEST_LINE.search(line)))
+    return [m.group(1) for line in lines if (m := REQUEST_LINE.search(line))]
+
+
+def app_requests(uris: list[str], pages: set[str]) -> Counter:
+    return Counter(classify(uri, pages) for uri in uris)
+
+
+def most_requested(uris: list[str]) -> Counter:
+    """The paths gunicorn answered, tracking parameters' values folded into one."""
+    return Counter(re.sub(r"(fbclid|utm_\w+)=[^&]*", r"\1=…", uri) for uri in uris)
 
 
 def warm(base_url: str, uris: list[str], twice: bool) -> None:
@@ -185,12 +197,14 @@ def run_day(label: str, base_url: str, pids: Callable[[], set[int]], sequence_fi
     # Renders wrk did not wait for still finish (and write their access line): count them too.
     wait_idle(process_tree(app.process.pid), timeout=20)
     time.sleep(0.5)
-    counted = app_requests(app_log, offset, reader_pages)
+    uris = app_log_uris(app_log, offset)
+    counted = app_requests(uris, reader_pages)
     checked = random.Random(3).sample(sorted(reader_pages), min(40, len(reader_pages)))
     last = publisher.published[-1].title if publisher.published else ""
     fresh = fresh_share(base_url, checked, last) if last else 0
     notes = [f"{label}: a publish failed: {f}" for f in publisher.failures[:3]]
-    return DayResult(label, result, len(publisher.published), counted, fresh, len(checked), notes)
+    return DayResult(label, result, len(publisher.published), counted, fresh, len(checked), notes,
+                     most_requested(uris))
 
 
 @dataclass

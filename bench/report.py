@@ -165,13 +165,14 @@ def size_section(size: SizeResult) -> list[str]:
 
 
 def day_section(day: Day) -> list[str]:
-    rows = ["| | requests | req/s | reached Django | readers / shares / probes reaching Django | publishes "
+    rows = ["| | requests | req/s | reached Django | readers / shares / probes / shared parts reaching Django | publishes "
             "| renders per publish | p50 ms | p99 ms | 404s and other non-2xx/3xx | reader pages showing the last publish |",
             "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
     for r in day.results:
         a = r.app_requests
         rows.append(f"| {r.label} | {r.run.requests:,} | {r.run.rps:,.0f} | {r.reached_django:,} ({_share(r)}) "
-                    f"| {a['reader']:,} / {a['share']:,} / {a['probe']:,} | {r.publishes} | {r.renders_per_publish:.1f} "
+                    f"| {a['reader']:,} / {a['share']:,} / {a['probe']:,} / {a['part']:,} | {r.publishes} "
+                    f"| {r.renders_per_publish:.1f} "
                     f"| {r.run.p50_ms:.2f} | {r.run.p99_ms:.2f} | {r.run.non_2xx_3xx:,} | {r.fresh_pages} of {r.checked} |")
     mix = day.sequence_mix
     total = sum(mix.values())
@@ -186,13 +187,16 @@ def day_section(day: Day) -> list[str]:
         "published every 3 s through the ORM (the editor's save: our purge runs before it returns), and the same "
         "publish bans in Varnish what a CMS hook bans (the post, the home page and its pages, its category, tags, "
         "author and month, the feed, the sitemap). Both caches are warmed on the readers' pages before each run. "
-        "Reached Django: lines in gunicorn's access log during the run. Renders per publish: readers' pages "
+        "Reached Django: lines in gunicorn's access log during the run (shared parts: the fragments Nginx asked "
+        "Django for). Renders per publish: readers' pages "
         "Django rendered, per publish. The last column reads 40 reader pages after the run and counts those whose "
         "sidebar shows the last post published.",
         "",
         *rows,
         "",
         *(f"- {note}" for r in day.results for note in r.notes),
+        *(f"- {r.label}, what reached Django most: " + ", ".join(f"`{uri}` {n}" for uri, n in r.top.most_common(8))
+          for r in day.results if r.top),
         "",
     ]
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from blog import queries, search
 from blog.models import Category, Image, Post, Tag
+from blog.redirects import old_address
 from blog.surrogates import (
     ALL_CATEGORIES,
     ALL_POSTS,
@@ -79,6 +80,7 @@ class PostState:
     body_html: str
     scheduled_for: datetime.datetime | None = None  # published, but its date is still ahead
     sticky: bool = False
+    wordpress_id: int | None = None  # /?p=ID answers 301 to it while it is public
 
     def lists(self) -> set[str]:
         return {
@@ -94,6 +96,18 @@ class PostState:
 
 def post_tags(pk: int, old: PostState | None, new: PostState | None) -> set[str]:
     """Return the tags of the pages a post's change from ``old`` to ``new`` reaches."""
+    return _pages_reached(pk, old, new) | _wordpress_address(old, new)
+
+
+def _wordpress_address(old: PostState | None, new: PostState | None) -> set[str]:
+    """``/?p=ID``, the post imported with WordPress id ID (blog.redirects), while it is public."""
+    ids = {state.wordpress_id for state in (old, new) if state is not None and state.wordpress_id}
+    moved = (old is None or new is None or old.public != new.public or old.listing.slug != new.listing.slug
+             or old.wordpress_id != new.wordpress_id)
+    return {old_address("/", f"p={wordpress_id}") for wordpress_id in ids} if moved else set()
+
+
+def _pages_reached(pk: int, old: PostState | None, new: PostState | None) -> set[str]:
     # Unpublished or deleted: no copy of a page that showed it may be served again.
     gone = {GONE} if old is not None and old.public and not (new is not None and new.public) else set()
     if _scheduled_within_page_life(old, new):
@@ -199,6 +213,7 @@ def post_state(pk: int) -> PostState | None:
         body_html=post.body_html,
         scheduled_for=post.published_at if post.is_scheduled else None,
         sticky=post.sticky,
+        wordpress_id=post.wordpress_id,
     )
 
 

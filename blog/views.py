@@ -27,6 +27,7 @@ from blog import comments, fragments, queries
 from blog import search as search_index
 from blog.redirects import OLD_URL_PARAMS
 from blog.site import display_name
+from cachekeys import missing
 from cachekeys.canonical import canonical_path, declare_canonical
 
 POSTS_PER_PAGE = 10
@@ -49,6 +50,23 @@ def paginate(request: HttpRequest, posts: QuerySet) -> Page:
         raise Http404("There is no such page.") from error
 
 
+def malformed_page_kind(request: HttpRequest) -> str:
+    """A 404 for ``?page=zzz`` (:func:`paginate`) lasts: no publish makes it a page number."""
+    raw = request.GET.get("page")
+    return missing.UNROUTED if raw is not None and not _PAGE_NUMBER.fullmatch(raw) else missing.ROUTED
+
+
+def home_kind(request: HttpRequest) -> str:
+    """WordPress's old addresses of "/" change only with an address row or the post they
+    name (blog.redirects, blog.invalidation): no other publish reaches them."""
+    if any(name in request.GET for name in OLD_URL_PARAMS):
+        return missing.UNROUTED
+    return malformed_page_kind(request)
+
+
+paginated = missing.missing_kind(malformed_page_kind)
+
+
 def unpaginated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Make ``?page=`` a 404 on a view that has no pages.
 
@@ -62,9 +80,11 @@ def unpaginated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             raise Http404("This page has no pages.")
         return view(request, *args, **kwargs)
 
-    return wrapped
+    # Its ``?page=`` 404 lasts (cachekeys.missing): no publish gives such a page pages.
+    return missing.missing_kind(lambda request: missing.UNROUTED if "page" in request.GET else missing.ROUTED)(wrapped)
 
 
+@missing.missing_kind(home_kind)
 def home(request: HttpRequest) -> HttpResponse:
     """Show the newest posts, sticky ones first on page 1, the first of them as the lead story."""
     if "s" in request.GET:
@@ -123,6 +143,7 @@ def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "blog/post_detail.html", context, status=status)
 
 
+@paginated
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     """List the public posts of a category and of all the categories below it."""
     current = queries.category_at(slug)
@@ -141,6 +162,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "blog/post_list.html", context)
 
 
+@paginated
 def tag(request: HttpRequest, slug: str) -> HttpResponse:
     """List the public posts carrying a tag."""
     current = queries.tag_at(slug)
@@ -156,6 +178,7 @@ def tag(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "blog/post_list.html", context)
 
 
+@paginated
 def author(request: HttpRequest, username: str) -> HttpResponse:
     """List an author's public posts; someone with none has no public page at all."""
     person = queries.public_author(username)
@@ -173,6 +196,7 @@ def author(request: HttpRequest, username: str) -> HttpResponse:
     return render(request, "blog/post_list.html", context)
 
 
+@paginated
 def archive(request: HttpRequest, year: int, month: int) -> HttpResponse:
     """List the public posts of one month; a month without any is a 404."""
     if year not in _ARCHIVE_YEARS or not 1 <= month <= 12:

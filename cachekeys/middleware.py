@@ -29,7 +29,9 @@ from cachekeys.decorators import STORE_ATTRIBUTE
 from cachekeys.dependencies import collecting
 from cachekeys.keys import TrackingParams, without_tracking
 from cachekeys.lookup import Lookup, lookup
-from cachekeys.missing import KEEP_HEADER, ROUTED, keep_header, keepable, kind_of, token_for
+from cachekeys.missing import (
+    KEEP_HEADER, ROUTED, keep_header, keepable, kind_of, redirect_target_key, token_for,
+)
 from cachekeys.policy import Exchange, refusal
 from cachekeys.records import RenderTicket, page_tag, take_ticket
 from cachekeys.store import expiry, get_pool, store_guarded
@@ -178,7 +180,8 @@ class PageCacheMiddleware:
             reason = "memcached unavailable"
         if reason in ("status", "not canonical") and missing_token and keepable(exchange, config.store_rules):
             # Nginx keeps it itself (cachekeys.missing)
-            response[KEEP_HEADER] = keep_header(kind, missing_token)
+            response[KEEP_HEADER] = keep_header(kind, missing_token,
+                                                redirect_target_key(exchange, config.key_prefix))
             response["X-Cache"] = "MISS"
             metrics.count_render("MISS", time.monotonic() - began, None)
             return response, False

@@ -9,12 +9,13 @@ spelling), and for the 301 that sends a junk spelling of a page to its canonical
 A kept answer is served only while memcached's token of its kind is the one read before
 Django rendered it. Two kinds (:func:`kind_of`), because they change for different reasons:
 
-- ``ROUTED``: the path resolves to a view (``/posts/no-such/``, ``/?p=123``): content a
+- ``ROUTED``: the path resolves to a view (``/posts/no-such/``, ``/tag/none/``): content a
   save publishes may appear there, so every purge deletes this token.
-- ``UNROUTED``: no view answers the path (``/2013/06/old-slug/``, ``/xmlrpc.php``): only an
-  address written for it (an old URL's redirect, tagged :func:`address_tag`) or a purge of
-  everything can change that, so only those purges delete this token, and bots' probes
-  stay answered by Nginx through a day of publishing.
+- ``UNROUTED``: no view answers the path (``/2013/06/old-slug/``, ``/xmlrpc.php``), or its
+  view says no publish can change its 404 there (:func:`missing_kind`: ``/?p=123``,
+  ``/?page=zzz``): only an address written for it (an old URL's redirect, tagged
+  :func:`address_tag`) or a purge of everything can change that, so only those purges
+  delete this token, and bots' probes stay answered by Nginx through a day of publishing.
 
 Django writes a new token, with ``add``, when it next answers a kept answer of that kind.
 A delete a down node missed is retried like any page's (``PendingDelete``).
@@ -24,11 +25,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve
 
+from cachekeys.keys import page_key
 from cachekeys.policy import Exchange, Rules, refusal
 from cachekeys.records import ALL
 from cachekeys.pool import MemcachedPool, NodeUnavailable
@@ -42,6 +45,8 @@ KINDS = (ROUTED, UNROUTED)
 # Tags of addresses that answer nothing yet (an old URL's redirect is written later): a
 # purge of one may change an unrouted 404.
 ADDRESS_TAG_PREFIX = "address:"
+KIND_ATTRIBUTE = "cachekeys_missing_kind"  # set on a view by missing_kind()
+V = TypeVar("V", bound=Callable)
 
 
 def token_key(prefix: str, kind: str = ROUTED) -> str:
@@ -55,12 +60,29 @@ def address_tag(path: str, query: str = "") -> str:
 
 
 def kind_of(request: HttpRequest) -> str:
-    """``ROUTED`` when a view answers the request's path, else ``UNROUTED``."""
+    """``UNROUTED`` when no view answers the request's path, or its view says its 404 here
+    changes only with an address written for it (:func:`missing_kind`); else ``ROUTED``."""
     try:
-        resolve(request.path_info, getattr(request, "urlconf", None))
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
     except Resolver404:
         return UNROUTED
-    return ROUTED
+    decide = getattr(match.func, KIND_ATTRIBUTE, None)
+    return decide(request) if decide is not None else ROUTED
+
+
+def missing_kind(decide: Callable[[HttpRequest], str]) -> Callable[[V], V]:
+    """Say, from the request alone and before the view runs, which kind its 404 would be.
+
+    For a view whose 404s no publish can change: ``?page=zzz`` anywhere, ``?page=2`` on a
+    page that has no pages, WordPress's ``/?p=123`` (an old address: only an address row
+    or the post it names can answer it, and both purge its address tag). Those are kept
+    ``UNROUTED``, through a day of publishing.
+    """
+    def mark(view: V) -> V:
+        setattr(view, KIND_ATTRIBUTE, decide)
+        return view
+
+    return mark
 
 
 def kinds_purged(tags: Iterable[str]) -> list[str]:
@@ -122,6 +144,19 @@ def token_for(nginx_read: str | None, pool: MemcachedPool, prefix: str, kind: st
     return nginx_read
 
 
-def keep_header(kind: str, token: str) -> str:
-    """What Django answers Nginx (``X-Cache-Missing``) for an answer it may keep."""
-    return f"keep {kind} {token}"
+def keep_header(kind: str, token: str, target_key: str | None = None) -> str:
+    """What Django answers Nginx (``X-Cache-Missing``) for an answer it may keep.
+
+    ``target_key``: a junk spelling's 301 names the key of the page it sends readers to.
+    Nginx keeps answering the 301 while its first tier holds that page (then the page is
+    there, fresh, at that address), past purges of other pages; else while the token holds.
+    """
+    return f"keep {kind} {token}" + (f" {target_key}" if target_key else "")
+
+
+def redirect_target_key(exchange: Exchange, key_prefix: str) -> str | None:
+    """The key of the page a kept 301 from a junk spelling points at (None for a 404)."""
+    looked = exchange.lookup
+    if exchange.status == 404 or exchange.canonical_uri is None:
+        return None
+    return page_key(looked.host, exchange.canonical_uri, key_prefix)

@@ -384,6 +384,15 @@
             return key_of(ngx.var.uri)
         end
 
+        -- Whether the tier holds the page at ``key`` as a 200, fresh (missing.lua: a junk
+        -- spelling's 301 to it still stands).
+        local function holds_page(key)
+            if not usable() then return false end
+            local meta = pages:get("m:" .. key)
+            local info = meta and parse_meta(meta)
+            return info ~= nil and info.status == 200
+        end
+
         -- SSI includes (in a miss's page, which Nginx's SSI filter puts together): the
         -- tier's copy when it has one. A fetch from memcached here would be a subrequest
         -- of a subrequest, which the SSI filter does not wait for; Django answers those.
@@ -598,5 +607,6 @@
 
         return { serve = serve, fragment_key = fragment_key, unavailable = unavailable,
                  start = start, status = status, assemble = assemble,
-                 include = include, tiered_include = tiered_include }
+                 include = include, tiered_include = tiered_include,
+                 holds_page = holds_page }
     end)()

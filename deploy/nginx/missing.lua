@@ -12,6 +12,9 @@
     -- kept once per distinct body (the site's 404 page is the same for every URL). Never
     -- memcached, never the database.
     --
+    -- A junk spelling's 301 (/p%6fsts/x/ -> /posts/x/) is served while this Nginx's first
+    -- tier holds the page it points at, whatever the token: that page is there and fresh.
+    --
     -- Fresh at once: each entry carries the token memcached held for its kind when the
     -- answer was rendered. Every purge deletes the routed token (paths a view answers:
     -- content may appear there); the unrouted one goes only with purges of written
@@ -68,9 +71,12 @@
             local routed = nil
             local entry = entries:get("k:" .. key)
             if entry then
-                local kind, kept_token, digest = entry:match("^(%a) (%S+) (%x+)$")
-                local token = kind and current_token(kind)
+                local kind, kept_token, digest, target = entry:match("^(%a) (%S+) (%x+) ?(%x*)$")
                 local page = digest and entries:get("b:" .. digest)
+                -- A junk spelling's 301 stands while the tier holds the page it points at
+                -- (fresh, there): no token to read, and a publish elsewhere leaves it be.
+                if page and target ~= "" and cachekeys_tier.holds_page(target) and send(page) then return end
+                local token = kind and current_token(kind)
                 if token and kept_token == token and page and send(page) then return end
                 entries:delete("k:" .. key)  -- from before a purge, or its page was evicted
                 if kind == "{{ missing_routed }}" then routed = token or false end
@@ -85,14 +91,15 @@
             local ctx = ngx.ctx
             local said = ngx.header["X-Cache-Missing"]
             ngx.header["X-Cache-Missing"] = nil  -- between Django and Nginx only
-            local kind, token = nil, nil
-            if type(said) == "string" then kind, token = said:match("^keep (%a) (%S+)$") end
+            local kind, token, target = nil, nil, nil
+            if type(said) == "string" then kind, token, target = said:match("^keep (%a) (%S+) ?(%x*)$") end
             local status = ngx.status
             if not (token and ctx.missing_key and (status == 404 or status == 301)
                     and ngx.req.get_method() == "GET") then
                 return
             end
             ctx.missing_token = kind .. " " .. token
+            ctx.missing_target = target
             local lines = {}
             for name, value in pairs(ngx.resp.get_headers()) do
                 if not SKIPPED[name:lower()] and type(value) == "string" and not value:find("\n", 1, true) then
@@ -118,7 +125,8 @@
             local digest = ngx.md5(page)
             -- set, not add: each keep renews the shared page's life with its entry's.
             entries:set("b:" .. digest, page, TTL)
-            entries:set("k:" .. ctx.missing_key, ctx.missing_token .. " " .. digest, TTL)
+            local target = ctx.missing_target ~= "" and " " .. ctx.missing_target or ""
+            entries:set("k:" .. ctx.missing_key, ctx.missing_token .. " " .. digest .. target, TTL)
         end
 
         return { check = check, header = header, body = body }

@@ -86,6 +86,16 @@ class TestKinds:
     def test_routed_when_a_view_answers_the_path(self, rf, path, kind):
         assert kind_of(rf.get(path)) == kind
 
+    @pytest.mark.django_db
+    @pytest.mark.parametrize("uri, kind", [
+        ("/?p=123", UNROUTED), ("/?page_id=7", UNROUTED),  # WordPress's old addresses
+        ("/?page=zzz", UNROUTED), ("/tag/pc/?page=0", UNROUTED),  # no publish makes them page numbers
+        ("/posts/some-post/?page=2", UNROUTED),  # a post has no pages
+        ("/?page=99", ROUTED), ("/tag/pc/?page=3", ROUTED), ("/tag/not-yet/", ROUTED),  # content may come
+    ])
+    def test_a_view_says_which_of_its_404s_last(self, rf, uri, kind):
+        assert kind_of(rf.get(uri)) == kind
+
     def test_every_purge_drops_routed_ones(self):
         assert kinds_purged({"blog.post:1"}) == [ROUTED]
 

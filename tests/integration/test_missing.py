@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import time
+from datetime import timedelta
 
 import pytest
 
@@ -112,6 +113,24 @@ class TestKeptNotFound:
         make_post("Another", slug="another")
         assert get(stack, "/posts/later/").header("X-Cache") == "MISS"
 
+    def test_wordpress_s_old_addresses_stay_kept_through_publishing(self, stack):
+        for uri in ("/?p=4242", "/?page=zzz", "/posts/kept-post/?page=2"):
+            get(stack, uri)
+            assert get(stack, uri).header("X-Cache") == "HIT", uri
+        make_post("Kept post", slug="kept-post")  # a publish: the home page and more are purged
+        for uri in ("/?p=4242", "/?page=zzz", "/posts/kept-post/?page=2"):
+            answer = get(stack, uri)
+            assert (answer.status, answer.header("X-Cache")) == (404, "HIT"), uri
+
+    def test_the_post_an_old_address_names_answers_it_once_public(self, stack):
+        post = make_post("Imported later", slug="imported-later", wordpress_id=4343, status=Post.Status.DRAFT)
+        get(stack, "/?p=4343")
+        assert get(stack, "/?p=4343").header("X-Cache") == "HIT"
+        post.status = Post.Status.PUBLISHED
+        post.save()
+        answer = get(stack, "/?p=4343")
+        assert (answer.status, answer.header("Location")) == (301, "/posts/imported-later/")
+
     def test_an_old_address_written_later_answers_at_once(self, stack):
         get(stack, "/2013/06/moved-here/")
         assert get(stack, "/2013/06/moved-here/").header("X-Cache") == "HIT"
@@ -130,6 +149,16 @@ class TestKeptNotFound:
         post.status = Post.Status.DRAFT
         post.save()
         assert get(stack, "/p%6fsts/spelled/").status == 404
+
+    def test_a_junk_spelling_s_redirect_stays_kept_through_other_publishing(self, stack):
+        make_post("Pointed at", slug="pointed-at", category="Reviews", ago=timedelta(days=30))
+        make_post("In between", category="Reviews", ago=timedelta(days=20))  # so not a neighbour of the next
+        for _ in range(2):
+            get(stack, "/posts/pointed-at/")  # in the first tier
+            get(stack, "/p%6fsts/pointed-at/")
+        make_post("Something else", slug="something-else")  # purges the home page, lists, ...
+        again = get(stack, "/p%6fsts/pointed-at/")
+        assert (again.status, again.header("X-Cache"), again.header("Location")) == (301, "HIT", "/posts/pointed-at/")
 
     def test_a_redirect_keeping_tracking_parameters_is_not_kept(self, stack):
         make_post("Shared", slug="shared")
