@@ -217,6 +217,53 @@
             return nil
         end
 
+        -- One render per page or fragment per Nginx, like Django's coalescing but without a
+        -- worker of Django's held per waiting reader: the first request to miss claims it
+        -- (c:K in the state dict: "r <request id>" while it renders, then "s" once stored,
+        -- "u" when not) and goes to Django; the others wait here, then read what it stored
+        -- like any hit, or go on to Django themselves ("u", no claim, WAIT_SECONDS gone).
+        -- A claim only spares Django work: a waiter serves nothing but what memcached or
+        -- the tier holds, as any hit would. Purges delete the claims of their keys.
+        local CLAIM_SECONDS = 10
+        local WAIT_SECONDS = 5
+
+        -- Who holds a claim: this request, the same across its internal redirects (unlike
+        -- $request_id, made again after one).
+        local function claimant()
+            return "r " .. ngx.worker.pid() .. " " .. ngx.var.connection .. " " .. ngx.var.connection_requests
+        end
+
+        local function claim(key)
+            return (state:add("c:" .. key, claimant(), CLAIM_SECONDS))
+        end
+
+        -- Sleep until the claim on ``key`` is settled; its state then ("s", "u" or nil).
+        local function await_claim(key, ready)
+            local waited, step = 0, 0.002
+            while waited < WAIT_SECONDS do
+                ngx.sleep(step)
+                waited, step = waited + step, math.min(step * 2, 0.05)
+                if ready and ready() then return "s" end
+                local said = state:get("c:" .. key)
+                if said == nil or said:sub(1, 1) ~= "r" then return said end
+            end
+            return nil
+        end
+
+        -- Django renders a fragment a hit needs, once per Nginx however many hits need it.
+        local function render_fragment(uri, key, gen0, tiered)
+            if not tiered then return render(uri, key) end
+            if claim(key) then
+                local body = render(uri, key)
+                if body then keep(gen0, { ["p:" .. key] = body }) end
+                state:delete("c:" .. key)
+                return body
+            end
+            local function in_tier() return pages:get("p:" .. key) ~= nil end
+            await_claim(key, in_tier)
+            return pages:get("p:" .. key) or render(uri, key)
+        end
+
         -- A fragment's body (plain) and the version it had when read; nil if unavailable.
         local function fragment(uri)
             local key = key_of(uri)
@@ -232,7 +279,7 @@
             local body = value and plain_of(value)
             if value and not body then return nil end
             if body and value.head:sub(5, 8) ~= "200\n" then return nil end
-            body = body or render(uri, key)
+            body = body or render_fragment(uri, key, gen0, tiered)
             if not body then
                 local grace = read(GRACE .. key)  -- Django down: the fragment's grace copy
                 return grace and plain_of(grace), key, version
@@ -347,6 +394,37 @@
             return send(entry.info, entry.plain, false, outcome)
         end
 
+        -- A page missing from memcached: claim its render (nil: this request goes to Django),
+        -- or wait for the one under way and answer what it stored.
+        local function awaited_page(key, gzip_client)
+            if claim(key) then
+                ngx.var.cachekeys_claim = key  -- settled by miss_answered, or release
+                return nil
+            end
+            if await_claim(key) ~= "s" then return nil end
+            local gen0 = generation()
+            local value = read(key)
+            return value and fill(key, value, gen0, usable(), gzip_client)
+        end
+
+        -- Header filter of @miss: tell the waiters whether Django stored the page.
+        local function miss_answered()
+            local key = ngx.var.cachekeys_claim
+            if key == nil or key == "" then return end
+            ngx.var.cachekeys_claim = ""
+            local stored = ngx.header["X-Cache"] == "MISS" and ngx.header["X-Cache-Missing"] == nil
+            local said = state:get("c:" .. key)
+            if said == claimant() then state:set("c:" .. key, stored and "s" or "u", 1) end
+        end
+
+        -- Log phase of every request: a claim its request left unsettled (Django down, the
+        -- client gone) is dropped, so no one waits for it.
+        local function release()
+            local key = ngx.var.cachekeys_claim
+            if key == nil or key == "" then return end
+            if state:get("c:" .. key) == claimant() then state:delete("c:" .. key) end
+        end
+
         local function serve()
             local key = cachekeys_key()
             if key == "" then return ngx.exec("@django") end
@@ -371,6 +449,9 @@
             end
             local value = read(key)
             entry = value and fill(key, value, gen0, tiered, gzip_client)
+            if not entry and not value and tiered then
+                entry = awaited_page(key, gzip_client)
+            end
             if not entry then
                 ngx.var.memcached_key = key  -- @miss names it to Django
                 return ngx.exec("@miss")
@@ -463,6 +544,7 @@
                 pages:delete("m:" .. key)
                 pages:delete("z:" .. key)
                 pages:delete("p:" .. key)
+                state:delete("c:" .. key)  -- a render under way read what was before
                 state:incr("f:" .. key, 1)  -- only if it is a fragment some page used
             end
             count("records")
@@ -608,5 +690,5 @@
         return { serve = serve, fragment_key = fragment_key, unavailable = unavailable,
                  start = start, status = status, assemble = assemble,
                  include = include, tiered_include = tiered_include,
-                 holds_page = holds_page }
+                 holds_page = holds_page, miss_answered = miss_answered, release = release }
     end)()
