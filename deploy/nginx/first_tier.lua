@@ -219,7 +219,7 @@
 
         -- One render per page or fragment per Nginx, like Django's coalescing but without a
         -- worker of Django's held per waiting reader: the first request to miss claims it
-        -- (c:K in the state dict: "r <request id>" while it renders, then "s" once stored,
+        -- (c:K in the state dict: "r <claimant>" while it renders, then "s" once stored,
         -- "u" when not) and goes to Django; the others wait here, then read what it stored
         -- like any hit, or go on to Django themselves ("u", no claim, WAIT_SECONDS gone).
         -- A claim only spares Django work: a waiter serves nothing but what memcached or
