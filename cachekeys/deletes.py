@@ -61,12 +61,13 @@ def log_keys(prefix: str) -> tuple[str, str, str]:
     return base, base + ":epoch", base + ":"
 
 
-def delete_everywhere(keys: Iterable[str], gone: bool = False) -> list[str]:
+def delete_everywhere(keys: Iterable[str], gone: bool = False, everything: bool = False) -> list[str]:
     """Delete ``keys`` on every node and every first tier; return the nodes that missed it.
 
     ``gone``: what the pages showed no longer exists for readers, so their grace copies go
     too. Otherwise grace copies stay (an edited page may still be served while Django is
-    down, as it was the moment before the edit).
+    down, as it was the moment before the edit). ``everything``: a purge of all, so the
+    tiers forget all they hold (the 404s and redirects they keep too).
     """
     keys = sorted(set(keys))
     if not keys:
@@ -78,7 +79,7 @@ def delete_everywhere(keys: Iterable[str], gone: bool = False) -> list[str]:
     if failed:
         _remember(failed, doomed)
         logger.warning("purge of %d keys missed memcached %s; will retry", len(keys), ", ".join(failed))
-    announce(keys, deleted_somewhere=len(failed) < len(pool.servers))
+    announce(keys, deleted_somewhere=len(failed) < len(pool.servers), everything=everything)
     return failed
 
 
@@ -109,7 +110,8 @@ def retry_pending() -> int:
     return PendingDelete.objects.count()
 
 
-def announce(keys: list[str], deleted_somewhere: bool = True, config: Config | None = None) -> int:
+def announce(keys: list[str], deleted_somewhere: bool = True, config: Config | None = None,
+             everything: bool = False) -> int:
     """Write a purge record of ``keys`` to every node, then wait until every tier knows.
 
     Returns how many nodes took the record. Nothing is written with the first tier off.
@@ -118,7 +120,7 @@ def announce(keys: list[str], deleted_somewhere: bool = True, config: Config | N
     if not config.nginx_first_tier or not keys:
         return 0
     pool = get_pool(config)
-    payload = b"*" if len(keys) > MAX_RECORD_KEYS else " ".join(keys).encode("ascii")
+    payload = b"*" if everything or len(keys) > MAX_RECORD_KEYS else " ".join(keys).encode("ascii")
     took = sum(append_record(pool, server, payload, config.key_prefix) for server in pool.servers)
     if took:
         wait(config.purge_wait)

@@ -60,7 +60,8 @@ def purge_tags(tags: Iterable[str], keys: Iterable[str] = ()) -> PurgeReport:
     # them (cachekeys.missing).
     prefix = get_config().key_prefix
     tokens = {token_key(prefix, kind) for kind in kinds_purged(report.tags)}
-    report.failed_servers = delete_everywhere(report.keys | tokens, gone=GONE in report.tags)
+    report.failed_servers = delete_everywhere(report.keys | tokens, gone=GONE in report.tags,
+                                              everything=ALL in report.tags)
     ensure_token(get_pool(), prefix, ROUTED)  # 404s kept from now on are valid until the next purge
     _forget_records(recorded)
     metrics.count_purge(len(report.tags), len(report.keys), get_pool().servers,  # the token: always

@@ -527,19 +527,18 @@
             end
         end
 
+        -- Everything goes, kept answers too (missing.lua): a junk spelling's 301 would
+        -- otherwise stand again as soon as its page is back in the tier.
         local function forget_all()
             state:incr("gen", 1, 0)  -- first, so a fill under way sees it (see keep)
             pages:flush_all()
+            cachekeys_missing.forget_all()
             count("flushes")
         end
 
         local function apply(record)
+            if record == "*" then return forget_all() end
             state:incr("gen", 1, 0)
-            if record == "*" then
-                pages:flush_all()
-                count("flushes")
-                return
-            end
             for key in record:gmatch("%x+") do
                 pages:delete("m:" .. key)
                 pages:delete("z:" .. key)

@@ -129,5 +129,10 @@
             entries:set("k:" .. ctx.missing_key, ctx.missing_token .. " " .. digest .. target, TTL)
         end
 
-        return { check = check, header = header, body = body }
+        -- A purge of everything reached this Nginx (first_tier.lua).
+        local function forget_all()
+            entries:flush_all()
+        end
+
+        return { check = check, header = header, body = body, forget_all = forget_all }
     end)()

@@ -10,6 +10,7 @@ import pytest
 from blog.models import Post
 from blog.redirects import record_old_url
 from cachekeys.models import CachedPage
+from cachekeys.purge import purge_all
 from tests.factories import make_post
 from tests.http import fetch
 
@@ -159,6 +160,16 @@ class TestKeptNotFound:
         make_post("Something else", slug="something-else")  # purges the home page, lists, ...
         again = get(stack, "/p%6fsts/pointed-at/")
         assert (again.status, again.header("X-Cache"), again.header("Location")) == (301, "HIT", "/posts/pointed-at/")
+
+    def test_a_purge_of_everything_forgets_kept_redirects(self, stack):
+        make_post("All gone", slug="all-gone")
+        for _ in range(2):
+            get(stack, "/posts/all-gone/")
+            get(stack, "/p%6fsts/all-gone/")
+        purge_all()
+        for _ in range(2):
+            get(stack, "/posts/all-gone/")  # back in the first tier
+        assert get(stack, "/p%6fsts/all-gone/").header("X-Cache") == "MISS"
 
     def test_a_redirect_keeping_tracking_parameters_is_not_kept(self, stack):
         make_post("Shared", slug="shared")
