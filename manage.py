@@ -50,9 +50,15 @@ def main() -> None:
     # The development database and secret key live in var/ (git-ignored): a fresh
     # checkout has none yet, and SQLite cannot create the folder itself.
     (PROJECT_DIR / "var").mkdir(exist_ok=True)
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    try:
+        execute_from_command_line(sys.argv)
+    except ImproperlyConfigured as problem:
+        # A setting read from the environment is missing or wrong (site_project.env says
+        # which): one line for the operator, not a traceback through the settings module.
+        sys.exit(f"manage.py: {problem}")
 
 
 if __name__ == "__main__":

@@ -143,4 +143,6 @@ def read_secret_key(name: str, debug: bool) -> str:
         return value
     if debug:
         return "insecure-development-key-only-used-with-DEBUG"
-    raise ImproperlyConfigured(f"Set the {name} environment variable (required unless DEBUG is on).")
+    raise ImproperlyConfigured(
+        f"Set the {name} environment variable (required unless DEBUG is on; `make run` keeps "
+        f"one in var/secret_key: export {name}=\"$(cat var/secret_key)\").")

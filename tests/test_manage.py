@@ -41,6 +41,8 @@ def test_with_nothing_exported_harvest_starts_and_production_stays_strict():
     assert "0 scenarios passed" in harvest.stdout
     check = run("check")
     assert check.returncode != 0 and "Set the SECRET_KEY environment variable" in check.stderr
+    # One line that says what to do, not a traceback through the settings module.
+    assert check.stderr.startswith("manage.py: Set the SECRET_KEY") and "Traceback" not in check.stderr
     development = run("runserver", "--help")
     assert development.returncode == 0, development.stderr
 
