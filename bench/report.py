@@ -261,8 +261,10 @@ def markdown(results: Results, settings_lines: dict[str, str], chart: str) -> st
         "run. RSS: `/proc/<pid>/status` of each Nginx worker.",
         "- The LRU model: a least-recently-used cache of the first tier's budget (one per Nginx worker when each "
         "keeps its own, request i to worker i mod workers; one when they share it), fed the same sequence at the contender's measured rate, "
-        "entries expiring after the tier's TTL if it has one (browser: the gzip copy of each page; plain: gzip + "
-        "plain copies); misses per request after a first pass. What the tier should read from memcached.",
+        "entries expiring after the tier's TTL if it has one (a lapsed entry costs the tier one read of memcached: "
+        "it asks whether its copy still stands), for as many passes over the sequence as a run makes at that rate "
+        "(browser: the gzip copy of each page; plain: gzip + plain copies); misses per request after a first pass. "
+        "What the tier should read from memcached.",
         *(f"- {name}: {value}" for name, value in settings_lines.items()),
         "",
         f"![req/s per contender]({chart})",

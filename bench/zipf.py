@@ -6,6 +6,7 @@ the same sequence on each contender in turn, round after round (A B C D, A B C D
 """
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -154,8 +155,10 @@ def run_size(label: str, posts: int, pages: list[str], fronts: list[Front], varn
             for profile in PROFILES:
                 rate = statistics.median(r.rps for r in runs[(front.label, profile)])
                 workers = 1 if shared else max(len(front.start_rss), 1)
+                # As many passes as a run makes at that rate, so the TTL's lapses are counted.
+                passes = max(3, math.ceil(rate * seconds / len(sequence)) + 1)
                 model[(front.label, profile)] = lru_misses(sequence, sizes[profile], budget_bytes, ttl=ttl,
-                                                           rate=rate, workers=workers)
+                                                           rate=rate, workers=workers, rounds=passes)
     notes = []
     if warmed.skipped:
         notes.append(f"The warm-up ran out of its {warm_seconds:.0f} s: the {warmed.skipped:,} least popular pages of the "

@@ -29,7 +29,7 @@ from cachekeys.keys import NGINX_KEY_EXPRESSION, TrackingParams
 MODULE_DIRS = (Path("/usr/share/nginx/modules"), Path("/usr/lib/nginx/modules"))
 MIME_TYPES = Path("/etc/nginx/mime.types")
 # The first tier's default budget per Nginx worker (NGINX_FIRST_TIER_MB says otherwise).
-MB_PER_WORKER = 32
+MB_PER_WORKER = 64
 # Seconds a reader of the 503 page is asked to wait (Retry-After).
 RETRY_AFTER = 30
 

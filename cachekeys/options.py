@@ -257,7 +257,7 @@ SETTINGS: tuple[Setting, ...] = (
             "E.g. 5.0 (seconds).",
             "seconds a first-tier copy lives (also how much a page can outlive its memcached expiry)"),
     Setting("NGINX_FIRST_TIER_MB", None, optional_number(0), "cachekeys.E022",
-            "E.g. 256 (megabytes per Nginx), or None for 32 per Nginx worker.",
+            "E.g. 256 (megabytes per Nginx), or None for 64 per Nginx worker.",
             "the first tier's budget per Nginx (both copies of each page); past it the least "
             "recently used pages go"),
     Setting("NGINX_PURGE_POLL_SECONDS", 0.1, number(0.01, 5), "cachekeys.E022", "E.g. 0.1 (seconds).",

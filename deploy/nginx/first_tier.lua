@@ -9,6 +9,13 @@
     -- costs neither a memcached round trip nor a decompression. Per page key K:
     --   m:K  "<fragment deps>\n" .. the header block   z:K  the body as gzip
     --   p:K  the body plain (kept once a client without gzip asked for it)
+    --   s:K  the md5 of the memcached body it was made from, then m:K's text
+    --
+    -- Only m:K has the time to live (TTL): a page is served from the tier while m:K is
+    -- there. When it lapses, the next hit reads memcached again, and if memcached still
+    -- holds what s:K names, m:K is set again and the assembled bodies stay: revalidating a
+    -- page costs one read, not an inflate, an assembly and a deflate. z:K, p:K and s:K go
+    -- by recency alone, or with a purge.
     --
     -- Freshness (cachekeys.deletes says why this is enough): one timer per Nginx polls the
     -- purge log in memcached every POLL seconds, deletes the keys each record names, and
@@ -173,13 +180,18 @@
         -- between bumped the generation first, so one of the two checks sees it.
         -- An item whose value is false is deleted: a copy from an older fill must not
         -- stay beside a newer one.
-        local function keep(gen0, items)
+        --
+        -- ``gated``: the items are a page's bodies and source (z:, p:, s:), served only
+        -- while the page's m: is there, so they have no TTL of their own; m: has one, and so
+        -- has everything of a fragment (its p: is served as it is).
+        local function keep(gen0, items, gated)
             if generation() ~= gen0 then return end
             for name, value in pairs(items) do
                 if value == false then
                     pages:delete(name)
                 else
-                    local ok, _, forcible = pages:set(name, value, TTL)
+                    local ttl = (gated and name:sub(1, 2) ~= "m:") and 0 or TTL
+                    local ok, _, forcible = pages:set(name, value, ttl)
                     if forcible then
                         count("evictions")
                         cachekeys_metrics.tier_evicted(1)  -- metrics.lua
@@ -346,10 +358,11 @@
             if tiered and complete then
                 -- Both forms: the one this client does not need is dropped (made again
                 -- from the other when asked), never left from an older fill.
-                local items = { ["m:" .. key] = meta, ["z:" .. key] = entry.gzip or false, ["p:" .. key] = false }
+                local items = { ["m:" .. key] = meta, ["z:" .. key] = entry.gzip or false, ["p:" .. key] = false,
+                                ["s:" .. key] = ngx.md5(value.body) .. meta }
                 if not gzip_client or not entry.gzip then items["p:" .. key] = page end
                 count("fills")
-                keep(gen0, items)
+                keep(gen0, items, true)
             end
             return entry
         end
@@ -376,7 +389,7 @@
                 if not plain then return nil end
                 body = deflate(plain)  -- first gzip client of an assembled page: compressed once
                 if not body then return { info = info, plain = plain } end
-                keep(gen0, { ["z:" .. key] = body })
+                keep(gen0, { ["z:" .. key] = body }, true)
                 return { info = info, gzip = body }
             end
             local body = pages:get("p:" .. key)
@@ -385,8 +398,21 @@
             if not zipped then return nil end
             body = inflate(zipped)
             if not body then return nil end
-            keep(gen0, { ["p:" .. key] = body })  -- the first client without gzip pays once
+            keep(gen0, { ["p:" .. key] = body }, true)  -- the first client without gzip pays once
             return { info = info, plain = body }
+        end
+
+        -- The page's m: lapsed (its TTL) but memcached still holds the body the tier's copy
+        -- was made from: the copy is good again for a TTL, as it is (no fill). ``value``
+        -- was read after ``gen0``; a purge since then leaves the tier as it is (keep).
+        local function revalidated(key, value, gzip_client, gen0)
+            local source = pages:get("s:" .. key)
+            if not source or source:sub(1, 32) ~= ngx.md5(value.body) then return nil end
+            local meta = source:sub(33)
+            if meta:sub(-#value.head) ~= value.head then return nil end
+            keep(gen0, { ["m:" .. key] = meta }, true)
+            count("revalidations")
+            return from_tier(key, gzip_client, gen0)
         end
 
         local function respond(entry, gzip_client, outcome)
@@ -448,7 +474,8 @@
                 return respond(entry, gzip_client, "HIT")
             end
             local value = read(key)
-            entry = value and fill(key, value, gen0, tiered, gzip_client)
+            entry = value and tiered and revalidated(key, value, gzip_client, gen0)
+            entry = entry or (value and fill(key, value, gen0, tiered, gzip_client))
             if not entry and not value and tiered then
                 entry = awaited_page(key, gzip_client)
             end
@@ -543,6 +570,7 @@
                 pages:delete("m:" .. key)
                 pages:delete("z:" .. key)
                 pages:delete("p:" .. key)
+                pages:delete("s:" .. key)
                 state:delete("c:" .. key)  -- a render under way read what was before
                 state:incr("f:" .. key, 1)  -- only if it is a fragment some page used
             end
@@ -656,6 +684,10 @@
         end
 
         local function start()
+            -- Fills make large short-lived strings (a page inflated, assembled, deflated):
+            -- collect when the heap has grown by a fifth, not doubled (LuaJIT's default),
+            -- so a worker's own memory stays small beside the shared tier.
+            collectgarbage("setpause", 120)
             if TIER and ngx.worker.id() == 0 then
                 ngx.timer.every(POLL, function(premature)
                     local ok, err = pcall(poll, premature)
@@ -678,8 +710,8 @@
                 '"free_bytes": ' .. pages:free_space(),
                 '"polled_seconds_ago": ' .. (polled and string.format("%.3f", ngx.now() - polled) or "null"),
             }
-            for _, name in ipairs({ "fills", "evictions", "memcached_reads", "flushes", "records",
-                                    "polls_incomplete" }) do
+            for _, name in ipairs({ "fills", "revalidations", "evictions", "memcached_reads", "flushes",
+                                    "records", "polls_incomplete" }) do
                 fields[#fields + 1] = '"' .. name .. '": ' .. (state:get(name) or 0)
             end
             ngx.header["Content-Type"] = "application/json"

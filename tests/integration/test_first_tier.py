@@ -426,10 +426,75 @@ class TestFragments:
         assert second.body == b"<aside>Latest: Hello tier</aside>"
 
 
+SHORT_TTL = 1.0
+
+
+@pytest.fixture(scope="class")
+def short_ttl_session(django_db_setup, django_db_blocker) -> Iterator[Stack]:
+    with django_db_blocker.unblock(), tier_site(NGINX_FIRST_TIER_TTL=SHORT_TTL) as stack:
+        yield stack
+
+
+@pytest.fixture
+def short_ttl(short_ttl_session: Stack, transactional_db) -> Iterator[Stack]:
+    with override_settings(CACHEKEYS=tier_settings(short_ttl_session, NGINX_FIRST_TIER_TTL=SHORT_TTL)):
+        short_ttl_session.flush()
+        yield short_ttl_session
+
+
+def tier_status(stack: Stack) -> dict:
+    return json.loads(read(stack.base_url, "/_cachekeys/status").body)
+
+
+def past_the_ttl() -> None:
+    time.sleep(SHORT_TTL + 0.3)
+
+
+class TestTheTtl:
+    """The TTL bounds how long the tier trusts a copy without asking memcached; asking
+    is one read, and only a changed or missing copy in memcached costs a fill."""
+
+    def test_a_page_memcached_still_holds_is_served_again_without_a_fill(self, short_ttl):
+        make_post("Hello tier", slug="hello-tier")
+        miss = read(short_ttl.base_url, "/posts/hello-tier/")
+        read(short_ttl.base_url, "/posts/hello-tier/")  # into the tier
+        read(short_ttl.base_url, "/posts/hello-tier/", headers={"Accept-Encoding": "gzip"})
+        before = tier_status(short_ttl)
+        past_the_ttl()
+        plain = read(short_ttl.base_url, "/posts/hello-tier/")
+        zipped = read(short_ttl.base_url, "/posts/hello-tier/", headers={"Accept-Encoding": "gzip"})
+        after = tier_status(short_ttl)
+        assert (plain.header("X-Cache"), zipped.header("X-Cache")) == ("HIT", "HIT")
+        assert plain.body == miss.body and gzip.decompress(zipped.body) == miss.body
+        assert after["revalidations"] == before["revalidations"] + 1
+        assert after["fills"] == before["fills"]
+
+    def test_a_copy_changed_in_memcached_without_a_purge_is_served_once_the_ttl_is_up(self, short_ttl):
+        uri, key = "/changed/", page_key("site.test", "/changed/")
+        headers = [("Content-Type", "text/html; charset=utf-8")]
+        get_pool().set(key, pack(200, headers, compress(b"<p>first</p>", 6)), expire=60, flags=1)
+        for _ in range(2):
+            assert read(short_ttl.base_url, uri).body == b"<p>first</p>"
+        get_pool().set(key, pack(200, headers, compress(b"<p>second</p>", 6)), expire=60, flags=1)
+        past_the_ttl()
+        for client in ({}, {"Accept-Encoding": "gzip"}):
+            page = read(short_ttl.base_url, uri, headers=client)
+            body = gzip.decompress(page.body) if client else page.body
+            assert (page.header("X-Cache"), body) == ("HIT", b"<p>second</p>")
+
+    def test_a_page_memcached_forgot_goes_to_django_once_the_ttl_is_up(self, short_ttl):
+        make_post("Hello tier", slug="hello-tier")
+        read(short_ttl.base_url, "/posts/hello-tier/")
+        assert read(short_ttl.base_url, "/posts/hello-tier/").header("X-Cache") == "HIT"
+        forget_in_memcached("/posts/hello-tier/")
+        past_the_ttl()
+        assert read(short_ttl.base_url, "/posts/hello-tier/").header("X-Cache") == "MISS"
+
+
 class TestDefaults:
     def test_the_budget_follows_the_worker_count(self):
         config = get_config()
-        assert tier_megabytes(config, "4") == 128 and tier_megabytes(config, "1") == 32
+        assert tier_megabytes(config, "4") == 256 and tier_megabytes(config, "1") == 64
         with override_settings(CACHEKEYS={**settings.CACHEKEYS, "NGINX_FIRST_TIER_MB": 500}):
             assert tier_megabytes(get_config(), "4") == 500
 
