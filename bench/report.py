@@ -90,6 +90,7 @@ def memory_targets(size: SizeResult) -> list[str]:
             continue
         met = growth <= size.budget_mb * 1024 * MEMORY_SLACK
         where = "the tier's shared memory, counted in each worker's RSS" if size.budget_shared else "per worker"
+        where += f", plus {MEMORY_SLACK - 1:.0%} for the worker's own Lua heap"
         lines.append(f"- {size.label}, {label}: memory per worker within the tier's {size.budget_mb:g} MB budget ({where}) "
                      f"{_verdict(met)} (RSS {', '.join(f'{kb / 1024:.0f}' for kb in start)} MB at start, "
                      f"{', '.join(f'{kb / 1024:.0f}' for kb in after)} MB after this size's rounds; largest growth "

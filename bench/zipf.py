@@ -155,8 +155,10 @@ def run_size(label: str, posts: int, pages: list[str], fronts: list[Front], varn
             for profile in PROFILES:
                 rate = statistics.median(r.rps for r in runs[(front.label, profile)])
                 workers = 1 if shared else max(len(front.start_rss), 1)
-                # As many passes as a run makes at that rate, so the TTL's lapses are counted.
-                passes = max(3, math.ceil(rate * seconds / len(sequence)) + 1)
+                # The steady state: averaged over several TTLs at that rate (the model's entries
+                # are all filled in its first pass, so their lapses come in waits of one TTL).
+                span = max(seconds, 4 * ttl) if ttl else seconds
+                passes = 1 + max(2, math.ceil(rate * span / len(sequence)))
                 model[(front.label, profile)] = lru_misses(sequence, sizes[profile], budget_bytes, ttl=ttl,
                                                            rate=rate, workers=workers, rounds=passes)
     notes = []

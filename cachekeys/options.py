@@ -211,7 +211,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Django's client maps keys the same way"),
     Setting("KEY_PREFIX", "", key_prefix, "cachekeys.E003", "Use at most 64 of A-Z a-z 0-9 . _ : / -",
             "prepended to host + URI before hashing"),
-    Setting("TIMEOUT", 300, number(1, whole=True), TYPE, "E.g. 300 (seconds).",
+    # Purges are exact, so a page's life is a safety net, not what keeps it fresh: an hour,
+    # as an operator gives Varnish, rather than a render of every page every few minutes.
+    Setting("TIMEOUT", 3600, number(1, whole=True), TYPE, "E.g. 3600 (seconds).",
             "seconds a page lives in memcached"),
     Setting("JITTER", 0.1, number(0, 0.9), TYPE, "E.g. 0.1: up to 10 % shorter.",
             "a page's life is shortened by up to this fraction at random, so pages rendered "
