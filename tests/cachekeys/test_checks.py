@@ -95,7 +95,7 @@ class TestEveryBadValueIsACheck:
         ("cachekeys", "expected"),
         [
             ({"TIMEOUT": "abc"}, Error("CACHEKEYS['TIMEOUT'] is 'abc', not a whole number at least 1.",
-                                       hint="E.g. 300 (seconds).", id="cachekeys.E010")),
+                                       hint="E.g. 3600 (seconds).", id="cachekeys.E010")),
             ({"SERVERS": "127.0.0.1:11211"},
              Error("CACHEKEYS['SERVERS'] is '127.0.0.1:11211', not a list of strings.",
                    hint='Write each node as host:port in a list, e.g. ["127.0.0.1:11211"].',
