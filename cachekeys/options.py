@@ -257,7 +257,8 @@ SETTINGS: tuple[Setting, ...] = (
             "log in memcached (cachekeys.deletes)"),
     Setting("NGINX_FIRST_TIER_TTL", 5.0, number(0, above=True), "cachekeys.E022",
             "E.g. 5.0 (seconds).",
-            "seconds a first-tier copy lives (also how much a page can outlive its memcached expiry)"),
+            "seconds a first-tier copy is served before memcached is asked whether it still stands "
+            "(also how much a page can outlive its memcached expiry)"),
     Setting("NGINX_FIRST_TIER_MB", None, optional_number(0), "cachekeys.E022",
             "E.g. 256 (megabytes per Nginx), or None for 64 per Nginx worker.",
             "the first tier's budget per Nginx (both copies of each page); past it the least "
