@@ -213,6 +213,39 @@ def stampede_table(stampedes: list[Stampede]) -> list[str]:
     return rows
 
 
+# What was found out about a target this design misses, said whenever a run misses it
+# (profiled on this machine, 1 December: `perf record -g` on the Nginx workers under wrk).
+WHY_MISSED = {
+    "throughput": (
+        "Browsers' throughput: a hit is answered by Lua in each Nginx worker (the key's md5, the purge "
+        "generation, a read of the tier's shared dict, each header set one by one, the metrics counters), "
+        "where Varnish sends a stored object. On a worker serving the 300-post site's hits, `perf` puts the "
+        "kernel's network path at about half the time, Nginx at a sixth and Lua with its module at a quarter: "
+        "the Lua left is not enough to gain 30%. Clients without gzip are well ahead, since Varnish inflates "
+        "for each of them and the tier keeps their plain copy."),
+    "p99": (
+        "p99: with wrk's 32 connections spread over two workers by the kernel and each worker "
+        "answering its connections in turn, a request waits behind the others of its worker; Varnish's thread "
+        "per connection spreads that wait. It follows the CPU per hit, so it is worst where that is highest."),
+    "large": (
+        "At 30,000 posts: about half the hits fall outside a worker's 256 hottest pages, so they copy the page "
+        "out of shared memory; and every copy is revalidated with a memcached read once its TTL (5 s) lapses."),
+}
+
+
+def missed_explained(targets: list[str]) -> list[str]:
+    """Why each kind of target this run missed is missed (nothing when all are met)."""
+    missed = [line for line in targets if "**not met**" in line]
+    kinds = []
+    if any(f"throughput ≥ {THROUGHPUT_TARGET}× Varnish **not met**" in line for line in missed):
+        kinds.append("throughput")
+    if any("p99 no worse **not met**" in line for line in missed):
+        kinds.append("p99")
+    if any(line.startswith("- 30,000 posts") or "No collapse" in line for line in missed):
+        kinds.append("large")
+    return [f"- {WHY_MISSED[kind]}" for kind in kinds]
+
+
 def markdown(results: Results, settings_lines: dict[str, str], chart: str) -> str:
     small = results.sizes[0]
     large = results.sizes[1] if len(results.sizes) > 1 else None
@@ -246,6 +279,7 @@ def markdown(results: Results, settings_lines: dict[str, str], chart: str) -> st
         *targets,
         *(f"- {note}" for note in results.notes),
         "",
+        *(["## Why what is not met is not met", "", *explained, ""] if (explained := missed_explained(targets)) else []),
         "## What is compared",
         "",
         f"- **ours**: the project's Nginx rendered by `manage.py nginx_config` with the environment a new user's "
