@@ -307,8 +307,10 @@ _PLANNER = ("enable_seqscan", "enable_indexscan", "max_parallel_workers_per_gath
 
 def _search_postgresql(words: list[str], offset: int, limit: int, now) -> Results:
     query = _tsquery(words)
+    # Only the ids are sorted (a word in every post sorts every post); the documents of
+    # the ones kept are read after, by id.
     newest = f"""newest AS MATERIALIZED (
-        SELECT s.post_id, s.document FROM {TABLE} s
+        SELECT s.post_id FROM {TABLE} s
         WHERE s.document @@ to_tsquery('english', %s) AND s.published_at <= %s
         ORDER BY s.post_id DESC LIMIT %s)"""
     nested = connection.in_atomic_block  # else the search's own transaction ends the settings
@@ -322,15 +324,17 @@ def _search_postgresql(words: list[str], offset: int, limit: int, now) -> Result
         cursor.execute(
             f"""WITH {newest},
                     counted AS (SELECT count(*) AS n FROM newest),
-                    kept AS (SELECT post_id, document FROM newest ORDER BY post_id DESC LIMIT %s)
-                SELECT kept.post_id, counted.n FROM kept, counted
-                ORDER BY ts_rank_cd(kept.document, to_tsquery('english', %s)) DESC, kept.post_id DESC
+                    kept AS (SELECT post_id FROM newest ORDER BY post_id DESC LIMIT %s)
+                SELECT kept.post_id, counted.n FROM kept JOIN {TABLE} d ON d.post_id = kept.post_id, counted
+                ORDER BY ts_rank_cd(d.document, to_tsquery('english', %s)) DESC, kept.post_id DESC
                 LIMIT %s OFFSET %s""",
             [query, now, MAX_RESULTS + 1, MAX_RESULTS, query, limit, offset])
         found = cursor.fetchall()
         if found:
             matches = found[0][1]
-        else:  # a page past the end (or nothing found): the count alone
+        elif offset == 0:  # the first page empty: nothing matches
+            matches = 0
+        else:  # a page past the end: the count alone
             cursor.execute(f"WITH {newest} SELECT count(*) FROM newest", [query, now, MAX_RESULTS + 1])
             matches = cursor.fetchone()[0]
         if nested:  # a search inside a longer transaction leaves no trace in it

@@ -243,11 +243,15 @@ class _SearchResults:
 
     def __getitem__(self, window: slice) -> list:
         found = self._results()
-        if (window.start or 0, window.stop) != self.window:  # a page other than the one expected
-            found = search_index.search(self.words, window.start or 0, (window.stop or 0) - (window.start or 0))
-        posts = queries.public_posts_among([hit.post_id for hit in found.hits])
+        start, stop = window.start or 0, window.stop or 0
+        first, last = self.window
+        if first <= start and stop <= last:  # the page expected, or its start (the last page)
+            hits = found.hits[start - first:stop - first]
+        else:  # a page other than the one expected
+            hits = search_index.search(self.words, start, stop - start).hits
+        posts = queries.public_posts_among([hit.post_id for hit in hits])
         shown = []
-        for hit in found.hits:
+        for hit in hits:
             if hit.post_id in posts:  # published a moment ago, gone a moment later: skip
                 post = posts[hit.post_id]
                 post.search_title, post.search_snippet = hit.title, hit.snippet

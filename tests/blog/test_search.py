@@ -142,6 +142,16 @@ class TestSearchPage:
         assert page.status_code == 200
         assertContains(page, message)
 
+    @pytest.mark.parametrize("query, page", [("console", "1"), ("console", "2"), ("nothingmatches", "1")])
+    def test_a_page_of_results_is_one_search(self, client, monkeypatch, query, page):
+        for number in range(12):
+            make_post(f"Console story {number}", ago=timedelta(hours=number + 1))
+        calls = []
+        real = search.search
+        monkeypatch.setattr(search, "search", lambda *args: calls.append(args) or real(*args))
+        assert client.get(f"/search/?q={query}&page={page}").status_code == 200
+        assert len(calls) == 1  # the count and the page come from the same query
+
     def test_no_results_and_no_query(self, client):
         assertContains(client.get("/search/?q=nothingmatches"), "Nothing matches")
         assertNotContains(client.get("/search/"), "Nothing matches")
