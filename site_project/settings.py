@@ -147,19 +147,32 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
-    STORAGES["default"] = {
+
+
+def object_store(bucket: str, endpoint_url: str | None = None, region: str | None = None,
+                 custom_domain: str | None = None) -> dict:
+    """The photo storage on an S3-compatible object store (django-storages), as deployed."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
-            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
-            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "region_name": region,
+            "custom_domain": custom_domain,
             "querystring_auth": False,  # public photos: plain, cacheable URLs
             "file_overwrite": False,
             "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
         },
     }
+
+
+if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
+    STORAGES["default"] = object_store(
+        env.str("AWS_STORAGE_BUCKET_NAME"),
+        endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        region=env.str("AWS_S3_REGION_NAME", default="") or None,
+        custom_domain=env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+    )
 
 # Security headers Django sets on every response; the Nginx template repeats them on
 # cache hits (rendered from these same settings), so a hit and a miss look alike.
