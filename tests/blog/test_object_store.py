@@ -1,7 +1,7 @@
 """Photos on an S3-compatible object store (django-storages), as several app servers share them.
 
-The store is a real HTTP server speaking the S3 protocol (moto's server mode, on a loopback
-port of this test's own): boto3 signs and sends every request as it would to AWS or MinIO.
+The store is a real HTTP server speaking the S3 protocol (moto's server mode, in a process
+of its own on a loopback port): boto3 signs and sends every request as it would to AWS or MinIO.
 The storage is the one site_project.settings builds from AWS_STORAGE_BUCKET_NAME and friends.
 """
 from __future__ import annotations
@@ -9,17 +9,18 @@ from __future__ import annotations
 import io
 import json
 import secrets
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 from email.message import Message
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from PIL import Image as PILImage
 
 from blog.models import Image
-from cachekeys.testing import free_port
+from cachekeys.testing import free_port, wait_for_port
 from site_project.settings import object_store
 from tests.factories import make_image, make_post, photo_bytes
 
@@ -29,12 +30,19 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 @pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
+def endpoint(tmp_path_factory) -> Iterator[str]:
+    """The S3 server, in a process of its own (as a store is: nothing of it in the tests' memory)."""
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    log = tmp_path_factory.mktemp("s3") / "server.log"
+    with open(log, "wb") as output:
+        server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                  stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, server)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @pytest.fixture
