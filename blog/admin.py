@@ -1,8 +1,8 @@
 """The editors' admin for posts, categories and tags.
 
 Publishing goes through ``Post.save()`` one post at a time rather than
-``QuerySet.update()``: save computes the derived fields and sends the signals the page
-cache listens to, and an update would do neither.
+``QuerySet.update()``: save computes the derived fields (an update purges, but would not
+sanitise or summarise anything).
 """
 from __future__ import annotations
 

@@ -292,7 +292,7 @@ CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
 def purge_posts(post_ids: Iterable[int]) -> PurgeReport:
     """Purge every page that may show these posts, in one purge.
 
-    For saves that fire no signals (``QuerySet.update``, ``bulk_create``) and imports,
+    For saves that fire no signals (``bulk_create``, raw SQL) and imports,
     whose old state is not known: every list the posts are in now, their pages and
     neighbours, and the sidebar lists (which many new posts usually change). A handful of
     queries whatever the number of posts, so an import of thousands stays cheap. The

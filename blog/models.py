@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from blog import images
 from blog.html import reading_minutes, sanitize, summarize
+from cachekeys.tracking import TrackedQuerySet
 
 
 class Category(models.Model):
@@ -23,6 +24,8 @@ class Category(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     description = models.TextField(blank=True)
+
+    objects = TrackedQuerySet.as_manager()  # an update() purges and reindexes like a save
 
     class Meta:
         ordering = ["name"]
@@ -70,6 +73,8 @@ class Tag(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
 
+    objects = TrackedQuerySet.as_manager()  # an update() purges and reindexes like a save
+
     class Meta:
         ordering = ["name"]
 
@@ -80,7 +85,7 @@ class Tag(models.Model):
         return reverse("blog:tag", kwargs={"slug": self.slug})
 
 
-class PostQuerySet(models.QuerySet):
+class PostQuerySet(TrackedQuerySet):  # an update() purges and reindexes like a save
     def public(self) -> "PostQuerySet":
         """Published posts whose publish date has passed: all a reader may see.
 
@@ -232,6 +237,8 @@ class Image(models.Model):
         null=True, blank=True, unique=True, editable=False,
         help_text="The attachment's id in the WordPress export it was imported from.",
     )
+
+    objects = TrackedQuerySet.as_manager()  # an update() (alt text, caption) purges like a save
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

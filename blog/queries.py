@@ -79,6 +79,8 @@ def public_posts_among(ids: list[int]) -> dict[int, Post]:
     query, SQLite walks the (status, published_at) index over every published post
     instead of looking ten ids up.
     """
+    if not ids:  # an empty page (no match): building the query alone costs a few ms
+        return {}
     found = _card_fields(Post.objects.filter(pk__in=ids))
     return {post.pk: post for post in found if post.is_public}
 

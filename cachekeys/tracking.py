@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.dispatch import Signal
 
 from cachekeys.purge import PurgeReport, purge_quietly, purge_tags
 
@@ -147,6 +148,31 @@ class Tracker:
             yield
         finally:
             self._local.paused = previous
+
+
+# Sent after a TrackedQuerySet.update() with ``pks``, the rows it changed: what else
+# keeps a copy of those rows (a search index) brings it up to date, as on post_save.
+rows_updated = Signal()
+
+
+class TrackedQuerySet(models.QuerySet):
+    """A QuerySet whose ``update()`` purges like a save: Django's own sends no signal.
+
+    A reverse foreign-key ``clear()`` or ``remove()`` (``category.posts.clear()``) and
+    ``bulk_update()`` are updates too. The rows' old states are read before the update
+    (it may move them out of the filter), the comparison runs after the commit, as for
+    a save. Model.save() updates through ``_update()``, so a save is not counted twice.
+    """
+
+    def update(self, **kwargs) -> int:
+        pks = list(self.values_list("pk", flat=True))
+        tracker.touch(self.model, pks)
+        count = super().update(**kwargs)
+        rows_updated.send(sender=self.model, pks=pks)
+        tracker.schedule()
+        return count
+
+    update.alters_data = True
 
 
 def _reverse_filter(through: type[models.Model], model: type, instance: models.Model) -> str:

@@ -341,6 +341,13 @@
             ngx.print(body)  -- HEAD: Nginx sends the headers only
         end
 
+        -- The md5 of a value read from memcached, computed once (a lapsed page whose copy
+        -- is not good again is revalidated, then filled: both compare or keep it).
+        local function digest(value)
+            value.md5 = value.md5 or ngx.md5(value.body)
+            return value.md5
+        end
+
         -- Build the entry for a value read from memcached: assembled, both forms ready
         -- for this client; kept when the tier is usable and the page complete.
         local function fill(key, value, gen0, tiered, gzip_client)
@@ -359,7 +366,7 @@
                 -- Both forms: the one this client does not need is dropped (made again
                 -- from the other when asked), never left from an older fill.
                 local items = { ["m:" .. key] = meta, ["z:" .. key] = entry.gzip or false, ["p:" .. key] = false,
-                                ["s:" .. key] = ngx.md5(value.body) .. meta }
+                                ["s:" .. key] = digest(value) .. meta }
                 if not gzip_client or not entry.gzip then items["p:" .. key] = page end
                 count("fills")
                 keep(gen0, items, true)
@@ -407,7 +414,7 @@
         -- was read after ``gen0``; a purge since then leaves the tier as it is (keep).
         local function revalidated(key, value, gzip_client, gen0)
             local source = pages:get("s:" .. key)
-            if not source or source:sub(1, 32) ~= ngx.md5(value.body) then return nil end
+            if not source or source:sub(1, 32) ~= digest(value) then return nil end
             local meta = source:sub(33)
             if meta:sub(-#value.head) ~= value.head then return nil end
             keep(gen0, { ["m:" .. key] = meta }, true)

@@ -158,6 +158,34 @@ class TestPurgeAfterCommit:
         [tags] = purged(lambda: tag.posts.clear())
         assert f"blog.post:{post.pk}" in tags
 
+    def test_reverse_foreign_key_clear_purges_the_section_they_left(self, purged):
+        reviews = make_category("Reviews")
+        posts = [make_post(f"Filed {n}", category=reviews) for n in range(2)]
+        [tags] = purged(lambda: reviews.posts.clear())  # one UPDATE ... SET category_id = NULL
+        assert surrogates.category_posts(reviews.pk) in tags
+        assert {f"blog.post:{post.pk}" for post in posts} <= tags
+
+    def test_queryset_update_purges_like_a_save(self, purged):
+        news, games = make_category("News"), make_category("Games")
+        post = make_post("Moved by update", category=news)
+        [tags] = purged(lambda: Post.objects.filter(pk=post.pk).update(category=games))
+        assert {surrogates.category_posts(news.pk), surrogates.category_posts(games.pk)} <= tags
+        assert purged(lambda: Post.objects.filter(pk=post.pk).update(category=games)) == []  # no change
+        renamed = make_tag("pc")
+        post.tags.add(renamed)
+        [tags] = purged(lambda: type(renamed).objects.filter(pk=renamed.pk).update(name="PC games"))
+        assert f"blog.tag:{renamed.pk}" in tags
+
+    def test_an_update_in_a_transaction_purges_after_the_commit(self, purged):
+        post = make_post("Later")
+
+        def update_then_fail():
+            with pytest.raises(RuntimeError), transaction.atomic():
+                Post.objects.filter(pk=post.pk).update(title="Never shown")
+                raise RuntimeError
+
+        assert purged(update_then_fail) == []
+
     def test_rolled_back_change_purges_nothing_then(self, purged):
         post = make_post("Rollback")
 

@@ -106,18 +106,31 @@ class TestSearching:
         assert found("metroidvania") == [] and found("platformers") == []
         assert sorted(found("story")) == ["Castle story", "Side story"]
 
+    def test_updates_without_save_are_kept_current(self):
+        esports = Category.objects.create(name="Esports", slug="esports")
+        post = make_post("Filed", category=esports, tags=["Speedrun"])
+        assert found("esports") == ["Filed"]
+        esports.posts.clear()  # a bulk UPDATE: no save, no post_save
+        assert found("esports") == []
+        Post.objects.filter(pk=post.pk).update(title="Retitled by update")
+        assert found("retitled") == ["Retitled by update"]
+        Tag.objects.filter(slug="speedrun").update(name="Marathon")
+        assert found("marathon") == ["Retitled by update"] and found("speedrun") == []
+
     def test_highlighted_and_escaped(self):
         make_post("Tips & <tricks> for Elden Ring", body="<p>Some &lt;b&gt; text, then the elden boss fight.</p>")
         [hit] = search.search(search.terms("elden"), 0, 10).hits
         assert "<mark>Elden</mark>" in hit.title and "&lt;tricks&gt;" in hit.title and "<tricks>" not in hit.title
         assert "<mark>elden</mark>" in hit.snippet and "<b>" not in hit.snippet  # PostgreSQL drops "<b>"; SQLite escapes it
 
-    def test_reindex_after_bulk_changes(self):
-        post = make_post("Bulk", body="<p>first</p>")
-        Post.objects.filter(pk=post.pk).update(title="Changed quietly")
-        assert found("changed") == []
+    def test_reindex_after_bulk_creates(self):
+        model = make_post("Model", body="<p>first</p>")
+        [post] = Post.objects.bulk_create([Post(title="Created quietly", slug="quiet", body="<p>x</p>",
+                                                body_html="<p>x</p>", status=Post.Status.PUBLISHED,
+                                                published_at=model.published_at, author=model.author)])
+        assert found("quietly") == []  # bulk_create sends no signal
         search.reindex([post.pk])
-        assert found("changed") == ["Changed quietly"]
+        assert found("quietly") == ["Created quietly"]
         assert search.rebuild() == Post.objects.count()
 
 
@@ -218,3 +231,52 @@ def test_postgresql_rows_stay_narrow():
     with connection.cursor() as cursor:
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [search.TABLE])
         assert f"toast_tuple_target={search.TOAST_TUPLE_TARGET}" in cursor.fetchone()[0]
+
+
+class TestWindows:
+    """PostgreSQL looks among the newest eras first and widens as far as the matches say."""
+
+    def test_a_small_site_is_searched_whole_at_once(self):
+        assert search.first_floor(0) is None and search.first_floor(3 * search.ERA_POSTS) is None
+
+    def test_the_first_window_is_the_newest_eras(self):
+        newest = 30 * search.ERA_POSTS
+        assert search.first_floor(newest) == 30 - search.FIRST_WINDOW_ERAS + 1
+
+    def test_widened_as_far_as_the_matches_found_say(self, monkeypatch):
+        monkeypatch.setattr(search, "MAX_RESULTS", 1000)
+        monkeypatch.setattr(search, "ERA_POSTS", 1000)
+        # 500 matches in the 3,001 newest ids: 1,001 need ~6,000 ids, aimed at 1.25 times that.
+        assert search.wider_floor(30_000, 27, 500) == 22
+        assert search.wider_floor(30_000, 27, 1000) == 26  # always at least an era wider
+        assert search.wider_floor(30_000, 27, 0) is None  # nothing to go by: everywhere
+        assert search.wider_floor(30_000, 27, 20) is None  # back past the first era: everywhere
+
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's eras")
+    @pytest.mark.parametrize("word, expected, windows", [
+        ("lantern", [59_004, 59_003, 59_002], 1),  # enough in the first window: nothing older read
+        ("mosaic", [59_002, 59_001, 50_002], 2),  # two in the first window, the third from a wider one
+        ("fossil", [50_002, 50_001], 2),  # none in the first window, then everywhere
+    ])
+    def test_the_newest_matches_whatever_the_window(self, monkeypatch, word, expected, windows):
+        from django.test.utils import CaptureQueriesContext
+
+        monkeypatch.setattr(search, "MAX_RESULTS", 3)
+        assert search.ERA_POSTS == 1000  # the ids below: era 50, and eras 56 to 59 the first window
+        for pk, words in [(50_001, "mosaic fossil lantern"), (50_002, "mosaic fossil"),
+                          (59_001, "mosaic lantern"), (59_002, "mosaic lantern"), (59_003, "lantern"),
+                          (59_004, "lantern"), (59_500, "unrelated")]:
+            make_post(f"Story {pk}", pk=pk, body=f"<p>{words}</p>")
+        with CaptureQueriesContext(connection) as run:
+            results = search.search([word], 0, 10)
+        assert sorted(hit.post_id for hit in results.hits) == sorted(expected)
+        assert results.total == len(expected) and results.more == (word != "fossil")
+        assert sum("ORDER BY s.post_id DESC LIMIT" in query["sql"] for query in run.captured_queries) == windows
+
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's index")
+    def test_one_gin_index_holds_the_era_and_the_document(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [search.TABLE])
+            definitions = [row[0] for row in cursor.fetchall()]
+        assert [d for d in definitions if "gin" in d] == [
+            f"CREATE INDEX {search.TABLE}_era_document ON public.{search.TABLE} USING gin (era, document)"]
