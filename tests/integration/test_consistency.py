@@ -147,6 +147,9 @@ class TestConsistency:
             ("orm: rename a tag", lambda: _save(content["tags"]["retro"], name="Retro games")),
             ("orm: rename an author", lambda: _save(content["authors"][1], first_name="Beau")),
             ("orm: edit an old post's excerpt", lambda: _save(posts[12], excerpt="A new summary.")),
+            ("orm: QuerySet.update a title", lambda: Post.objects.filter(pk=posts[10].pk).update(
+                title="Story ten, by update")),
+            ("orm: empty a section (one UPDATE)", lambda: content["hardware"].posts.clear()),
         ]
         for name, change in changes:
             change()
