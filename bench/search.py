@@ -206,6 +206,14 @@ PostgreSQL database (`tests/postgres.sh start` makes a private server).
   common words, worst view p95 61.6 ms; `EXPLAIN ANALYZE` put a word in every post at the
   GIN bitmap (6 ms), the 30,000 rows it named (9 ms), their sort (7 ms) and the ranking
   with `ts_rank_cd` (8 ms). The first window now takes that word's ids in ~4 ms.
+- PostgreSQL with the eras, runs of 2 December 01:00-01:26 UTC (load 0.2-1.3): worst view
+  p95 47.8, 45.1, 49.4 and 45.4 ms; the worst query is always one whose 1,001 newest
+  matches are spread over most of the site (three words, a mid-frequency word), where
+  ranking 1,000 documents read from TOAST costs ~10 ms and the page's headlines ~3 ms.
+  Tried, not kept (alternated A/B runs in one process): the documents kept in the rows
+  instead of TOAST (the ranking 3 ms faster, the windows as much slower); one statement
+  per window instead of the ids sent back (the same); ranking only 500 would save ~25%,
+  but shows half the results.
 - The results page is one search (the count and the page come from the same query); the
   last page and an empty result ran it twice before (1 December: worst view p95 on SQLite
   53.4 → 26.7 ms, on PostgreSQL 80.7 → 61.6 ms).
