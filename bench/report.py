@@ -215,22 +215,28 @@ def stampede_table(stampedes: list[Stampede]) -> list[str]:
 
 # What was found out about a target this design misses, said whenever a run misses it
 # (profiled on this machine, 1 December: `perf record -g` on the Nginx workers under wrk).
-WHY_MISSED = {
-    "throughput": (
-        "Browsers' throughput: a hit is answered by Lua in each Nginx worker (the key's md5, the purge "
-        "generation, a read of the tier's shared dict, each header set one by one, the metrics counters), "
-        "where Varnish sends a stored object. On a worker serving the 300-post site's hits, `perf` puts the "
-        "kernel's network path at about half the time, Nginx at a sixth and Lua with its module at a quarter: "
-        "the Lua left is not enough to gain 30%. Clients without gzip are well ahead, since Varnish inflates "
-        "for each of them and the tier keeps their plain copy."),
-    "p99": (
-        "p99: with wrk's 32 connections spread over two workers by the kernel and each worker "
-        "answering its connections in turn, a request waits behind the others of its worker; Varnish's thread "
-        "per connection spreads that wait. It follows the CPU per hit, so it is worst where that is highest."),
-    "large": (
-        "At 30,000 posts: about half the hits fall outside a worker's 256 hottest pages, so they copy the page "
-        "out of shared memory; and every copy is revalidated with a memcached read once its TTL (5 s) lapses."),
-}
+def why_missed() -> dict[str, str]:
+    """Why each kind of target can be missed, naming the defaults the bench runs with (Django set up)."""
+    from cachekeys.nginx import HOT_PAGES
+    from cachekeys.options import DEFAULTS
+
+    return {
+        "throughput": (
+            "Browsers' throughput: a hit is answered by Lua in each Nginx worker (the key's md5, the purge "
+            "generation, a read of the tier's shared dict, each header set one by one, the metrics counters), "
+            "where Varnish sends a stored object. On a worker serving the 300-post site's hits, `perf` puts the "
+            "kernel's network path at about half the time, Nginx at a sixth and Lua with its module at a quarter: "
+            "the Lua left is not enough to gain 30%. Clients without gzip are well ahead, since Varnish inflates "
+            "for each of them and the tier keeps their plain copy."),
+        "p99": (
+            "p99: with wrk's 32 connections spread over two workers by the kernel and each worker "
+            "answering its connections in turn, a request waits behind the others of its worker; Varnish's thread "
+            "per connection spreads that wait. It follows the CPU per hit, so it is worst where that is highest."),
+        "large": (
+            f"At 30,000 posts: about half the hits fall outside a worker's {HOT_PAGES} hottest pages, so they copy "
+            f"the page out of shared memory; and every copy is revalidated with a memcached read once its TTL "
+            f"({DEFAULTS['NGINX_FIRST_TIER_TTL']:g} s) lapses."),
+    }
 
 
 def missed_explained(targets: list[str]) -> list[str]:
@@ -243,7 +249,8 @@ def missed_explained(targets: list[str]) -> list[str]:
         kinds.append("p99")
     if any(line.startswith("- 30,000 posts") or "No collapse" in line for line in missed):
         kinds.append("large")
-    return [f"- {WHY_MISSED[kind]}" for kind in kinds]
+    reasons = why_missed()
+    return [f"- {reasons[kind]}" for kind in kinds]
 
 
 def markdown(results: Results, settings_lines: dict[str, str], chart: str) -> str:

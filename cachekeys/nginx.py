@@ -32,6 +32,9 @@ MIME_TYPES = Path("/etc/nginx/mime.types")
 MB_PER_WORKER = 64
 # Seconds a reader of the 503 page is asked to wait (Retry-After).
 RETRY_AFTER = 30
+# Pages each Nginx worker keeps ready in its own Lua memory (both forms), in front of the
+# shared tier: a few MB for a magazine's pages.
+HOT_PAGES = 256
 
 
 @dataclass
@@ -164,6 +167,7 @@ def context(options: NginxOptions, config: Config) -> dict:
         "first_tier": config.nginx_first_tier,
         "first_tier_lua": "true" if config.nginx_first_tier else "false",
         "first_tier_ttl": float(config.nginx_first_tier_ttl),
+        "hot_pages": HOT_PAGES,
         "first_tier_kb": round(tier_megabytes(config, options.worker_processes) * 1024),
         "purge_poll": config.nginx_purge_poll_seconds,
         "purge_window": config.purge_window,

@@ -130,8 +130,8 @@
 
         -- The header block's parsed form, per worker, by the block's own string.
         local parsed_heads = lrucache.new(4096)
-        -- At most HOT_PAGES x (gzip + plain page) per worker: a few MB for a magazine's pages.
-        local HOT_PAGES = 256
+        -- At most HOT_PAGES x (gzip + plain page) per worker (cachekeys.nginx.HOT_PAGES).
+        local HOT_PAGES = {{ hot_pages }}
         local hot = lrucache.new(HOT_PAGES)
 
         -- meta is "<deps>\n" .. "CK1 <status>\n" .. header lines .. "\n"
