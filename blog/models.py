@@ -331,6 +331,8 @@ class Page(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TrackedQuerySet.as_manager()  # an update() purges like a save
+
     class Meta:
         ordering = ["footer_order", "title"]
 
@@ -398,6 +400,8 @@ class Comment(models.Model):
         help_text="The comment's id in the WordPress export it was imported from.",
     )
 
+    objects = TrackedQuerySet.as_manager()  # an update() purges like a save
+
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["post", "status", "created_at"])]
@@ -433,6 +437,8 @@ class OldUrl(models.Model):
     url = models.CharField(max_length=1000, blank=True, default="",
                            help_text="A fixed target instead of an object (a path or an absolute URL).")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TrackedQuerySet.as_manager()  # an update() purges like a save
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["path", "query"], name="blog_oldurl_path_query")]

@@ -93,12 +93,16 @@ class Tracker:
             self._local.changes = _Changes()
         return self._local.changes
 
+    def tracking(self, model: type) -> bool:
+        """Whether a change to ``model`` objects is compared and purged here now (watched, not paused)."""
+        return model in self._models and not getattr(self._local, "paused", False)
+
     def touch(self, model: type, pks: Iterable[object], created: bool = False) -> None:
         """Note that ``model`` objects ``pks`` are changing: remember their old state.
 
         A created object had no state before (read now, it would already show the new one).
         """
-        if getattr(self._local, "paused", False) or model not in self._models:
+        if not self.tracking(model):
             return
         changes = self._changes()
         if changes.lists_before is None:
@@ -165,6 +169,8 @@ class TrackedQuerySet(models.QuerySet):
     """
 
     def update(self, **kwargs) -> int:
+        if not (tracker.tracking(self.model) or rows_updated.has_listeners(self.model)):
+            return super().update(**kwargs)  # bulk work that purges once itself: no extra query
         pks = list(self.values_list("pk", flat=True))
         tracker.touch(self.model, pks)
         count = super().update(**kwargs)

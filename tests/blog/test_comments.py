@@ -147,6 +147,13 @@ class TestPurges:
         [tags] = purged(comment.delete)
         assert tags == {comments.thread_of(post.pk), comments.count_of_post(post.pk)}
 
+    def test_approved_by_queryset_update_purges_like_a_save(self, purged):
+        post = make_post("P")
+        Comment.objects.create(post=post, author_name="A", author_email="a@x.io", body="x")
+        waiting = Comment.objects.filter(status=Comment.Status.PENDING)
+        [tags] = purged(lambda: waiting.update(status=Comment.Status.APPROVED))
+        assert tags == {comments.thread_of(post.pk), comments.count_of_post(post.pk)}
+
     def test_admin_approve_action(self, purged, client, django_user_model):
         client.force_login(django_user_model.objects.create_superuser("ed", "e@x.io", "pw-unused"))
         post = make_post("P")

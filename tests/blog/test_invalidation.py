@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from blog import fragments, invalidation, queries, surrogates
 from blog.invalidation import Listing, PostState, post_tags
-from blog.models import Post
+from blog.models import Comment, Post
 from cachekeys.records import ALL
 from cachekeys.tracking import tracker
 from tests.factories import make_category, make_post, make_tag, make_user
@@ -175,6 +175,11 @@ class TestPurgeAfterCommit:
         post.tags.add(renamed)
         [tags] = purged(lambda: type(renamed).objects.filter(pk=renamed.pk).update(name="PC games"))
         assert f"blog.tag:{renamed.pk}" in tags
+
+    def test_an_update_while_paused_reads_nothing_more(self, purged, django_assert_num_queries):
+        post = make_post("Imported")
+        with tracker.paused(), django_assert_num_queries(1):
+            Comment.objects.filter(post=post).update(body="x")  # no one listens: the UPDATE alone
 
     def test_an_update_in_a_transaction_purges_after_the_commit(self, purged):
         post = make_post("Later")
