@@ -22,10 +22,11 @@ and imports, which fire no signal, call ``reindex(ids)`` afterwards (``purge_pos
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -350,51 +351,71 @@ def wider_floor(newest_id: int, floor: int, found: int) -> int | None:
 def _search_postgresql(words: list[str], offset: int, limit: int, now) -> Results:
     query = _tsquery(words)
     nested = connection.in_atomic_block  # else the search's own transaction ends the settings
-    with transaction.atomic(), connection.cursor() as cursor:
-        if nested:
-            cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in _PLANNER))
-            before = cursor.fetchone()
-        # The newest id is planned (an index's last entry) before the settings take effect.
-        cursor.execute(f"SELECT (SELECT coalesce(max(post_id), 0) FROM {TABLE}), "
-                       + ", ".join(f"set_config('{name}', '0', true)" for name in _PLANNER))
-        newest_id = cursor.fetchone()[0]
-        floor = first_floor(newest_id)
-        while True:
-            # Only ids are read and sorted (from the narrow rows the index names), never a
-            # document: the match past MAX_RESULTS says whether there are more. A window
-            # that holds MAX_RESULTS + 1 matches holds the newest ones, all outside it older.
-            window = "" if floor is None else f" AND s.era >= {int(floor)}"
-            cursor.execute(
-                f"""SELECT s.post_id FROM {TABLE} s
-                    WHERE s.document @@ to_tsquery('english', %s) AND s.published_at <= %s{window}
-                    ORDER BY s.post_id DESC LIMIT %s""", [query, now, MAX_RESULTS + 1])
-            newest = [row[0] for row in cursor.fetchall()]
-            if len(newest) > MAX_RESULTS or floor is None:
-                break
-            floor = wider_floor(newest_id, floor, len(newest))
+    with transaction.atomic(), connection.cursor() as cursor, _bitmap_scans_only(cursor, nested) as newest_id:
+        newest = _newest_matches(cursor, query, now, newest_id)
         kept = newest[:MAX_RESULTS]
-        found = []
-        if offset < len(kept):
-            # Only the kept ones ranked (ts_rank reads just their documents; ts_rank_cd, which
-            # weighs how near the words are, costs three times as much), and only the page's
-            # posts get headlines (ts_headline re-parses each text).
-            options = f"StartSel={START}, StopSel={STOP}"
-            cursor.execute(
-                f"""WITH ranked AS (
-                        SELECT d.post_id, ts_rank(d.document, q) AS score FROM {TABLE} d, to_tsquery('english', %s) q
-                        WHERE d.post_id = ANY(%s::bigint[]) ORDER BY score DESC, d.post_id DESC LIMIT %s OFFSET %s)
-                    SELECT s.post_id, ts_headline('english', s.title, q, %s),
-                           ts_headline('english', s.body, q, %s), ts_headline('english', s.excerpt, q, %s)
-                    FROM ranked JOIN {TABLE} s ON s.post_id = ranked.post_id, to_tsquery('english', %s) q
-                    ORDER BY ranked.score DESC, ranked.post_id DESC""",
-                [query, _id_array(kept), limit, offset, options + ", HighlightAll=true",
-                 options + f", MaxWords={SNIPPET_WORDS}, MinWords=12, MaxFragments=1, FragmentDelimiter=…",
-                 options + ", HighlightAll=true", query])
-            found = cursor.fetchall()
-        if nested:  # a search inside a longer transaction leaves no trace in it
-            cursor.execute("SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in _PLANNER), before)
+        found = _ranked_page(cursor, query, kept, offset, limit) if offset < len(kept) else []
     lit = {pk: (title, body, excerpt) for pk, title, body, excerpt in found}
     return Results(len(kept), _hits([row[0] for row in found], lit), len(newest) > MAX_RESULTS)
+
+
+@contextlib.contextmanager
+def _bitmap_scans_only(cursor, nested: bool) -> Iterator[int]:
+    """Hold the planner to bitmap scans (``_PLANNER``) for the block; give the newest id indexed.
+
+    Both in one statement: the id is planned (an index's last entry) before the settings
+    take effect. A search inside a longer transaction leaves the settings as they were.
+    """
+    if nested:
+        cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in _PLANNER))
+        before = cursor.fetchone()
+    cursor.execute(f"SELECT (SELECT coalesce(max(post_id), 0) FROM {TABLE}), "
+                   + ", ".join(f"set_config('{name}', '0', true)" for name in _PLANNER))
+    yield cursor.fetchone()[0]
+    if nested:
+        cursor.execute("SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in _PLANNER), before)
+
+
+def _newest_matches(cursor, query: str, now, newest_id: int) -> list[int]:
+    """The ids of the newest MAX_RESULTS + 1 matches, newest first, window after window.
+
+    Only ids are read and sorted (from the narrow rows the index names), never a document;
+    the match past MAX_RESULTS says whether there are more. A window that holds
+    MAX_RESULTS + 1 matches holds the newest ones: everything outside it is older.
+    """
+    floor = first_floor(newest_id)
+    while True:
+        window = "" if floor is None else f" AND s.era >= {int(floor)}"
+        cursor.execute(
+            f"""SELECT s.post_id FROM {TABLE} s
+                WHERE s.document @@ to_tsquery('english', %s) AND s.published_at <= %s{window}
+                ORDER BY s.post_id DESC LIMIT %s""", [query, now, MAX_RESULTS + 1])
+        newest = [row[0] for row in cursor.fetchall()]
+        if len(newest) > MAX_RESULTS or floor is None:
+            return newest
+        floor = wider_floor(newest_id, floor, len(newest))
+
+
+def _ranked_page(cursor, query: str, kept: list[int], offset: int, limit: int) -> list[tuple]:
+    """The page's (id, title, body passage, excerpt) rows, best first, the words marked.
+
+    Only the kept posts are ranked (ts_rank reads just their documents; ts_rank_cd, which
+    weighs how near the words are, costs three times as much), and only the page's get
+    headlines (ts_headline parses each text again).
+    """
+    options = f"StartSel={START}, StopSel={STOP}"
+    cursor.execute(
+        f"""WITH ranked AS (
+                SELECT d.post_id, ts_rank(d.document, q) AS score FROM {TABLE} d, to_tsquery('english', %s) q
+                WHERE d.post_id = ANY(%s::bigint[]) ORDER BY score DESC, d.post_id DESC LIMIT %s OFFSET %s)
+            SELECT s.post_id, ts_headline('english', s.title, q, %s),
+                   ts_headline('english', s.body, q, %s), ts_headline('english', s.excerpt, q, %s)
+            FROM ranked JOIN {TABLE} s ON s.post_id = ranked.post_id, to_tsquery('english', %s) q
+            ORDER BY ranked.score DESC, ranked.post_id DESC""",
+        [query, _id_array(kept), limit, offset, options + ", HighlightAll=true",
+         options + f", MaxWords={SNIPPET_WORDS}, MinWords=12, MaxFragments=1, FragmentDelimiter=…",
+         options + ", HighlightAll=true", query])
+    return cursor.fetchall()
 
 
 def _id_array(ids: list[int]) -> str:
