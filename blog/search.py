@@ -11,7 +11,7 @@ Speed on a common word: a search counts and ranks only the newest ``MAX_RESULTS`
 matches (the page then says "more than 1,000"), never all of them; on PostgreSQL the
 plan is kept to the GIN index (see ``_PLANNER``), the table's rows narrow
 (``TOAST_TUPLE_TARGET``), so finding those matches reads ids, not documents, and the
-newest posts are searched first (``era_floors``).
+newest posts are searched first (``first_floor``, ``wider_floor``).
 
 Queries are reduced to words before they reach either engine (``terms``), so no query
 syntax of either ever comes from a reader: punctuation-only or empty queries have no
@@ -126,7 +126,7 @@ def add_eras(cursor) -> None:
     """PostgreSQL: the ``era`` column and the GIN index of (era, document) that replaces the document's own.
 
     btree_gin lets one GIN index hold a plain column beside the tsvector, so a search
-    bounded to the newest eras intersects the two in the index (``era_floors``).
+    bounded to the newest eras intersects the two in the index (``first_floor``).
     """
     cursor.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
     cursor.execute(f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS era integer "

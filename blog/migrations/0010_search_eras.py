@@ -1,4 +1,4 @@
-"""PostgreSQL search looks among the newest posts first (blog.search.era_floors): an era column beside the document in one GIN index."""
+"""PostgreSQL search looks among the newest posts first (blog.search.first_floor, wider_floor): an era column beside the document in one GIN index."""
 from django.db import migrations
 
 
